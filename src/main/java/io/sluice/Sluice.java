@@ -1,0 +1,2 @@
+package io.sluice;
+public final class Sluice { public static void main(String[] a) { System.out.println("x"); } }
