@@ -1,2 +1,144 @@
 package io.sluice;
-public final class Sluice { public static void main(String[] a) { System.out.println("x"); } }
+
+import io.sluice.config.ConfigException;
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.Problem;
+import io.sluice.config.SluiceConfig;
+import io.sluice.demo.Demo;
+import io.sluice.runtime.SluiceServer;
+import io.sluice.runtime.StartupException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Command line: {@code sluice run -c FILE | check -c FILE | demo | version}.
+ * Exit codes: 0 success, 1 invalid configuration, 2 usage error, 3 could not start.
+ */
+public final class Sluice {
+    public static final int OK = 0;
+    public static final int INVALID_CONFIG = 1;
+    public static final int USAGE = 2;
+    public static final int START_FAILED = 3;
+
+    private static final String USAGE_TEXT = """
+            usage: sluice run -c FILE      serve with this configuration
+                   sluice check -c FILE    validate the configuration, bind nothing (like nginx -t)
+                   sluice demo             two demo nodes behind Sluice on https://localhost:8443
+                   sluice version          print the version""";
+
+    private Sluice() {
+    }
+
+    public static void main(String[] args) {
+        // jboss-logging (Undertow, XNIO) must pick SLF4J before its first logger is made
+        System.setProperty("org.jboss.logging.provider", "slf4j");
+        int code = execute(args, System.out, System.err);
+        if (code != OK || args.length == 0 || !(args[0].equals("run") || args[0].equals("demo"))) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs a command; for run and demo it returns only once the server has stopped. */
+    public static int execute(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.println(USAGE_TEXT);
+            return USAGE;
+        }
+        switch (args[0]) {
+            case "version", "--version", "-v" -> {
+                out.println("sluice " + version());
+                return OK;
+            }
+            case "check" -> {
+                Path file = configFile(args, err);
+                return file == null ? USAGE : check(file, out, err);
+            }
+            case "run" -> {
+                Path file = configFile(args, err);
+                return file == null ? USAGE : run(file, err);
+            }
+            case "demo" -> {
+                return Demo.run(out, err);
+            }
+            case "help", "--help", "-h" -> {
+                out.println(USAGE_TEXT);
+                return OK;
+            }
+            default -> {
+                err.println("sluice: unknown command \"" + args[0] + "\"\n" + USAGE_TEXT);
+                return USAGE;
+            }
+        }
+    }
+
+    public static String version() {
+        String version = Sluice.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+
+    private static Path configFile(String[] args, PrintStream err) {
+        if (args.length == 3 && (args[1].equals("-c") || args[1].equals("--config"))) {
+            return Path.of(args[2]);
+        }
+        err.println("sluice " + args[0] + ": expected -c FILE\n" + USAGE_TEXT);
+        return null;
+    }
+
+    private static int check(Path file, PrintStream out, PrintStream err) {
+        try {
+            SluiceConfig config = ConfigLoader.load(file);
+            out.print(ConfigSummary.render(config));
+            return OK;
+        } catch (ConfigException e) {
+            printProblems(e, file, err);
+            return INVALID_CONFIG;
+        }
+    }
+
+    public static void printProblems(ConfigException e, Path file, PrintStream err) {
+        for (Problem problem : e.problems()) {
+            err.println(problem.render());
+        }
+        err.println(file + ": " + e.problems().size() + (e.problems().size() == 1 ? " error" : " errors"));
+    }
+
+    private static int run(Path file, PrintStream err) {
+        SluiceConfig config;
+        try {
+            config = ConfigLoader.load(file);
+        } catch (ConfigException e) {
+            printProblems(e, file, err);
+            return INVALID_CONFIG;
+        }
+        return serveUntilStopped(config, err, null, null);
+    }
+
+    /** Starts the server and blocks until the JVM is asked to stop (SIGTERM, SIGINT). */
+    public static int serveUntilStopped(SluiceConfig config, PrintStream err, Runnable afterStart, Runnable afterStop) {
+        SluiceServer server;
+        try {
+            server = SluiceServer.start(config);
+        } catch (StartupException e) {
+            err.println("sluice: " + e.getMessage());
+            return START_FAILED;
+        }
+        if (afterStart != null) {
+            afterStart.run();
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            if (afterStop != null) {
+                afterStop.run();
+            }
+            stopped.countDown();
+        }, "sluice-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return OK;
+    }
+}

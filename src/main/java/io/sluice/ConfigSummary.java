@@ -1,0 +1,69 @@
+package io.sluice;
+
+import io.sluice.config.CertificateSource;
+import io.sluice.config.ListenerConfig;
+import io.sluice.config.MemberConfig;
+import io.sluice.config.PoolConfig;
+import io.sluice.config.RouteConfig;
+import io.sluice.config.SluiceConfig;
+import java.util.stream.Collectors;
+
+/** The one-screen summary {@code sluice check} prints for a valid configuration. */
+final class ConfigSummary {
+    private ConfigSummary() {
+    }
+
+    static String render(SluiceConfig config) {
+        StringBuilder out = new StringBuilder();
+        out.append("configuration ").append(config.source()).append(" is valid\n");
+        out.append("listeners:\n");
+        for (ListenerConfig listener : config.listeners()) {
+            out.append(String.format("  %-12s %-22s %s", listener.name(), listener.bind(), listener.protocol()));
+            if (listener.redirectTo() != null) {
+                out.append(" -> 308 to ").append(listener.redirectTo());
+            }
+            if (listener.isHttps()) {
+                out.append(listener.http2() ? " h2" : "").append(" engine=").append(listener.tls().engine().name().toLowerCase())
+                        .append(" certificates: ").append(listener.tls().certificates().stream()
+                                .map(CertificateSource::describe).collect(Collectors.joining(", ")));
+            }
+            out.append('\n');
+        }
+        out.append("routes:\n");
+        for (RouteConfig route : config.routes()) {
+            String match = (route.host() == null ? "" : route.host()) + route.prefix();
+            String target = route.pool() != null ? "pool " + route.pool() : "status " + route.status();
+            out.append(String.format("  %-28s -> %s", match, target));
+            if (route.rewrite() != null) {
+                out.append(", rewrite ").append(route.prefix()).append(" -> ").append(route.rewrite());
+            }
+            if (!route.denyMethods().isEmpty()) {
+                out.append(", deny ").append(String.join(",", route.denyMethods()));
+            }
+            out.append('\n');
+        }
+        out.append("pools:\n");
+        for (PoolConfig pool : config.pools().values()) {
+            out.append("  ").append(pool.name()).append(": ").append(pool.members().size()).append(" member(s)");
+            if (pool.sticky().enabled()) {
+                out.append(", sticky on ").append(String.join("/", pool.sticky().cookies()));
+                if (!pool.sticky().pathParameter().isEmpty()) {
+                    out.append(" and ;").append(pool.sticky().pathParameter());
+                }
+            }
+            if (pool.hasHttpsMembers()) {
+                out.append(pool.tls().verify() ? ", backend TLS verified" : ", backend TLS NOT verified");
+            }
+            out.append('\n');
+            for (MemberConfig member : pool.members()) {
+                out.append(String.format("    %-14s %s", member.name(), member.url()));
+                if (!member.route().isEmpty()) {
+                    out.append(" route=").append(member.route());
+                }
+                out.append(" weight=").append(member.weight()).append('\n');
+            }
+        }
+        out.append("deny-methods: ").append(String.join(",", config.denyMethods())).append('\n');
+        return out.toString();
+    }
+}

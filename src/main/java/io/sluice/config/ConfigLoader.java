@@ -1,0 +1,544 @@
+package io.sluice.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import io.sluice.tls.KeyMaterial;
+import io.sluice.tls.ServerTlsFactory;
+import io.sluice.tls.ServerTlsSettings;
+import io.sluice.tls.TlsEngine;
+import io.sluice.tls.TlsMaterialException;
+import io.sluice.tls.TrustMaterial;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a HOCON file over reference.conf into a validated {@link SluiceConfig}.
+ * Every mistake is collected with its file:line and a hint, and reported together in a
+ * {@link ConfigException}: a user's mistake never surfaces as a stack trace.
+ */
+public final class ConfigLoader {
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Set<String> TLS_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2");
+
+    private final Problems problems = new Problems();
+    private final Path baseDirectory;
+    private ConfigObject certificateDefaults;
+
+    private ConfigLoader(Path baseDirectory) {
+        this.baseDirectory = baseDirectory;
+    }
+
+    /** Loads and validates a configuration file (includes resolve relative to it). */
+    public static SluiceConfig load(Path file) throws ConfigException {
+        Path absolute = file.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(absolute) || !Files.isReadable(absolute)) {
+            throw new ConfigException(List.of(new Problem(absolute.toString(), "",
+                    Files.exists(absolute) ? "cannot read the configuration file" : "no such configuration file",
+                    "pass the path of a HOCON file, e.g. sluice check -c /etc/sluice/sluice.conf")));
+        }
+        Config parsed;
+        try {
+            parsed = ConfigFactory.parseFile(absolute.toFile(),
+                    ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException(List.of(fromTypesafe(e, absolute)));
+        }
+        return new ConfigLoader(absolute.getParent()).read(parsed, absolute);
+    }
+
+    /** Validates an already parsed configuration (the demo's bundled file); paths resolve against baseDirectory. */
+    public static SluiceConfig load(Config parsed, Path source, Path baseDirectory) throws ConfigException {
+        return new ConfigLoader(baseDirectory).read(parsed, source);
+    }
+
+    private static Problem fromTypesafe(com.typesafe.config.ConfigException e, Path file) {
+        String message = e.getMessage();
+        String location = e.origin() != null ? Problem.locate(e.origin()) : file.toString();
+        // typesafe prefixes its own "file: line: " origin; keep only the explanation
+        int cut = message.indexOf(": ", message.indexOf(": ") + 1);
+        if (e.origin() != null && message.startsWith(e.origin().description()) && cut > 0) {
+            message = message.substring(cut + 2);
+        }
+        return new Problem(location, "", message, "HOCON syntax: https://github.com/lightbend/config/blob/main/HOCON.md");
+    }
+
+    private SluiceConfig read(Config parsed, Path source) throws ConfigException {
+        Config reference = ConfigFactory.defaultReference(ConfigLoader.class.getClassLoader());
+        Config site;
+        try {
+            site = parsed.resolveWith(parsed.withFallback(reference));
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException(List.of(fromTypesafe(e, source)));
+        }
+        for (Map.Entry<String, ConfigValue> top : site.root().entrySet()) {
+            if (!top.getKey().equals("sluice")) {
+                problems.add(top.getValue().origin(), top.getKey(), "unknown top-level key \"" + top.getKey() + "\"",
+                        "every setting lives inside sluice { ... }");
+            }
+        }
+        ConfigValue sluiceValue = site.root().get("sluice");
+        ConfigObject siteSluice = sluiceValue instanceof ConfigObject object ? object : ConfigFactory.empty().root();
+        if (sluiceValue != null && !(sluiceValue instanceof ConfigObject)) {
+            problems.add(sluiceValue.origin(), "sluice", "expected an object sluice { ... }", null);
+        }
+        Section root = Section.open(siteSluice, reference.getObject("sluice"), "sluice", problems);
+        for (String defaultsKey : List.of("listener-defaults", "certificate-defaults", "route-defaults", "pool-defaults", "member-defaults")) {
+            root.section(defaultsKey); // reports unknown keys in the site's overrides of element defaults
+        }
+
+        certificateDefaults = root.defaultsOf("certificate-defaults");
+        List<ListenerConfig> listeners = readListeners(root);
+        Map<String, PoolConfig> pools = readPools(root);
+        List<RouteConfig> routes = readRoutes(root, pools);
+        Set<String> denyMethods = methods(root, "deny-methods");
+        List<Cidr> trustedProxies = new ArrayList<>();
+        for (String text : root.strings("trusted-proxies")) {
+            Cidr cidr = Cidr.parse(text);
+            if (cidr == null) {
+                root.error("trusted-proxies", "\"" + text + "\" is not an address or CIDR block", "write e.g. 10.0.0.0/8, 192.168.1.10 or fd00::/8");
+            } else {
+                trustedProxies.add(cidr);
+            }
+        }
+        Section headers = root.section("headers");
+        String requestId = headers.string("request-id");
+        if (!requestId.isEmpty() && !TOKEN.matcher(requestId).matches()) {
+            headers.error("request-id", "\"" + requestId + "\" is not a valid header name", null);
+        }
+        HeadersConfig headersConfig = new HeadersConfig(headers.bool("preserve-host"), requestId);
+        Section limits = root.section("limits");
+        LimitsConfig limitsConfig = new LimitsConfig(limits.bytes("max-header-size"), positive(limits, "request-parse-timeout"),
+                positive(limits, "idle-timeout"), limits.bytesOrUnlimited("max-body-size"));
+        Section accessLog = root.section("access-log");
+        String accessFile = accessLog.string("file");
+        AccessLogConfig accessLogConfig = new AccessLogConfig(accessLog.bool("enabled"),
+                accessFile.isEmpty() ? null : resolve(accessFile));
+        int ioThreads = root.integer("io-threads", 0, 1024);
+
+        boolean proxies = listeners.stream().anyMatch(listener -> listener.redirectTo() == null);
+        if (proxies && routes.isEmpty() && !root.isSet("routes") && problems.isEmpty()) {
+            root.error("routes", "no routes are configured, so every request would get 404",
+                    "add routes = [ { prefix = \"/\", pool = <pool> } ]");
+        }
+        problems.throwIfAny();
+        return new SluiceConfig(source, listeners, routes, pools, denyMethods, trustedProxies, headersConfig, limitsConfig,
+                accessLogConfig, ioThreads);
+    }
+
+    // ---------------------------------------------------------------- listeners
+
+    private List<ListenerConfig> readListeners(Section root) {
+        List<Section> sections = root.sections("listeners", root.defaultsOf("listener-defaults"));
+        if (sections.isEmpty() && !root.isSet("listeners")) {
+            root.error("listeners", "no listeners are configured", "add listeners = [ { name = http, bind = \"0.0.0.0:80\" } ]");
+        }
+        List<ListenerConfig> listeners = new ArrayList<>();
+        Map<String, Section> byName = new HashMap<>();
+        Map<BindAddress, Section> binds = new LinkedHashMap<>();
+        for (Section section : sections) {
+            String name = section.string("name");
+            if (name.isEmpty()) {
+                section.error("name", "a listener needs a name", "e.g. name = https");
+            } else if (byName.containsKey(name)) {
+                section.error("name", "duplicate listener name \"" + name + "\"", "first defined at " + Problem.locate(byName.get(name).origin()));
+            } else {
+                byName.put(name, section);
+            }
+            String bindText = section.string("bind");
+            BindAddress bind = BindAddress.parse(bindText);
+            if (bind == null) {
+                section.error("bind", bindText.isEmpty() ? "a listener needs a bind address" : "\"" + bindText + "\" is not host:port",
+                        "write e.g. bind = \"0.0.0.0:443\", \"127.0.0.1:8080\" or \"[::]:443\"");
+            } else {
+                for (Map.Entry<BindAddress, Section> other : binds.entrySet()) {
+                    if (bind.overlaps(other.getKey())) {
+                        section.error("bind", "bind " + bind + " collides with " + other.getKey() + " of listener at "
+                                + Problem.locate(other.getValue().origin()), "give each listener its own port");
+                    }
+                }
+                binds.put(bind, section);
+            }
+            String redirectTo = section.string("redirect-to");
+            TlsConfig tls = section.isSet("tls") ? readTls(section.section("tls"), name) : null;
+            listeners.add(new ListenerConfig(name, bind, section.bool("http2"), redirectTo.isEmpty() ? null : redirectTo, tls));
+        }
+        for (int i = 0; i < listeners.size(); i++) {
+            ListenerConfig listener = listeners.get(i);
+            if (listener.redirectTo() == null) {
+                continue;
+            }
+            Section section = sections.get(i);
+            Section target = byName.get(listener.redirectTo());
+            ListenerConfig targetListener = listeners.stream().filter(l -> l.name().equals(listener.redirectTo())).findFirst().orElse(null);
+            if (target == null || targetListener == null) {
+                section.error("redirect-to", "no listener is named \"" + listener.redirectTo() + "\"", DidYouMean.hint(listener.redirectTo(), byName.keySet()));
+            } else if (!targetListener.isHttps()) {
+                section.error("redirect-to", "listener \"" + listener.redirectTo() + "\" is not https", "redirect to a listener with a tls block");
+            } else if (targetListener == listener) {
+                section.error("redirect-to", "a listener cannot redirect to itself", null);
+            }
+        }
+        return listeners;
+    }
+
+    private TlsConfig readTls(Section tls, String listenerName) {
+        String engineText = tls.string("engine").toLowerCase(Locale.ROOT);
+        TlsEngine engine;
+        switch (engineText) {
+            case "auto" -> engine = TlsEngine.AUTO;
+            case "openssl" -> engine = TlsEngine.OPENSSL;
+            case "jdk" -> engine = TlsEngine.JDK;
+            default -> {
+                tls.error("engine", "unknown TLS engine \"" + engineText + "\"", "use openssl, jdk or auto; " + DidYouMean.hint(engineText, List.of("openssl", "jdk", "auto")));
+                engine = TlsEngine.AUTO;
+            }
+        }
+        List<CertificateSource> sources = new ArrayList<>();
+        CertificateSource single = certificateSource(tls, "the tls block");
+        if (single != null) {
+            sources.add(single);
+        }
+        for (Section element : tls.sections("certificates", certificateDefaults)) {
+            CertificateSource source = certificateSource(element, "a certificates entry");
+            if (source == null) {
+                element.error(null, "a certificates entry needs certificate + key, or pkcs12", null);
+            } else {
+                sources.add(source);
+            }
+        }
+        List<String> selfSigned = tls.strings("self-signed");
+        if (!selfSigned.isEmpty()) {
+            sources.add(new CertificateSource.SelfSigned(selfSigned));
+        }
+        if (sources.isEmpty()) {
+            tls.error(null, "an https listener needs a certificate",
+                    "set certificate + key (PEM), pkcs12 + password, certificates = [ ... ] for SNI, or self-signed = [localhost]");
+        }
+        List<String> protocols = tls.strings("protocols");
+        for (String protocol : protocols) {
+            if (!TLS_PROTOCOLS.contains(protocol)) {
+                tls.error("protocols", "protocol \"" + protocol + "\" is not allowed", "Sluice speaks TLSv1.3 and TLSv1.2 only; older versions are broken");
+            }
+        }
+        if (protocols.isEmpty()) {
+            tls.error("protocols", "at least one protocol is needed", "protocols = [TLSv1.3, TLSv1.2]");
+        }
+        List<String> ciphers = tls.strings("cipher-suites");
+        if (ciphers.isEmpty()) {
+            tls.error("cipher-suites", "at least one cipher suite is needed", null);
+        }
+        TlsConfig config = new TlsConfig(engine, sources, protocols, ciphers);
+        checkTlsLoads(tls, listenerName, config);
+        return config;
+    }
+
+    private CertificateSource certificateSource(Section section, String where) {
+        String certificate = section.string("certificate");
+        String key = section.string("key");
+        String pkcs12 = section.string("pkcs12");
+        if (!pkcs12.isEmpty()) {
+            if (!certificate.isEmpty() || !key.isEmpty()) {
+                section.error("pkcs12", where + " sets both pkcs12 and certificate/key", "use one or the other");
+                return null;
+            }
+            return new CertificateSource.Pkcs12File(resolve(pkcs12), section.string("password"));
+        }
+        if (certificate.isEmpty() && key.isEmpty()) {
+            return null;
+        }
+        if (certificate.isEmpty()) {
+            section.error("certificate", "key is set but certificate is not", "certificate = <PEM chain file>");
+            return null;
+        }
+        if (key.isEmpty()) {
+            section.error("key", "certificate is set but key is not", "key = <PKCS#8 PEM key file>");
+            return null;
+        }
+        return new CertificateSource.PemFiles(resolve(certificate), resolve(key));
+    }
+
+    /** Loads every certificate and builds the TLS context once, so check finds what run would. */
+    private void checkTlsLoads(Section tls, String listenerName, TlsConfig config) {
+        List<KeyMaterial> materials = new ArrayList<>();
+        for (CertificateSource source : config.certificates()) {
+            try {
+                materials.add(source.load());
+            } catch (TlsMaterialException e) {
+                String key = source instanceof CertificateSource.Pkcs12File ? "pkcs12" : "certificate";
+                tls.error(tls.isSet(key) ? key : "certificates", e.getMessage(), null);
+            }
+        }
+        if (materials.size() != config.certificates().size() || config.protocols().isEmpty() || config.cipherSuites().isEmpty()) {
+            return;
+        }
+        try {
+            ServerTlsFactory.create(listenerName, new ServerTlsSettings(config.engine(), config.protocols(), config.cipherSuites(), List.of("h2", "http/1.1")), materials);
+        } catch (TlsMaterialException e) {
+            tls.error("engine", e.getMessage(), null);
+        }
+    }
+
+    // ---------------------------------------------------------------- pools
+
+    private Map<String, PoolConfig> readPools(Section root) {
+        Map<String, PoolConfig> pools = new LinkedHashMap<>();
+        ConfigObject memberDefaults = root.defaultsOf("member-defaults");
+        for (Map.Entry<String, Section> entry : root.namedSections("pools", root.defaultsOf("pool-defaults")).entrySet()) {
+            pools.put(entry.getKey(), readPool(entry.getKey(), entry.getValue(), memberDefaults));
+        }
+        return pools;
+    }
+
+    private PoolConfig readPool(String name, Section pool, ConfigObject memberDefaults) {
+        List<MemberConfig> members = new ArrayList<>();
+        Map<String, Section> routes = new HashMap<>();
+        Map<String, Section> names = new HashMap<>();
+        Map<URI, Section> urls = new HashMap<>();
+        List<Section> memberSections = pool.sections("members", memberDefaults);
+        if (memberSections.isEmpty()) {
+            pool.error("members", "pool \"" + name + "\" has no members", "members = [ { url = \"http://10.0.0.11:9763\", route = node1 } ]");
+        }
+        for (Section member : memberSections) {
+            URI url = backendUrl(member, "url", true);
+            String route = member.string("route");
+            if (!route.isEmpty() && !TOKEN.matcher(route).matches()) {
+                member.error("route", "\"" + route + "\" is not a valid jvmRoute", "letters, digits and -_. only");
+            } else if (!route.isEmpty() && routes.containsKey(route)) {
+                member.error("route", "two members of pool \"" + name + "\" share route \"" + route + "\"",
+                        "first at " + Problem.locate(routes.get(route).origin()) + "; each node needs its own jvmRoute");
+            } else if (!route.isEmpty()) {
+                routes.put(route, member);
+            }
+            if (url != null && urls.containsKey(url)) {
+                member.error("url", "member " + url + " is listed twice in pool \"" + name + "\"", "first at " + Problem.locate(urls.get(url).origin()));
+            } else if (url != null) {
+                urls.put(url, member);
+            }
+            int weight = member.integer("weight", 0, 100);
+            if (weight == 0) {
+                member.error("weight", "weight 0 is not supported", "to take a member out of rotation use its state (draining/disabled), "
+                        + "which the balancing issue adds; weights run from 1 to 100");
+            }
+            String memberName = member.string("name");
+            if (memberName.isEmpty()) {
+                memberName = !route.isEmpty() ? route : url != null ? url.getHost() + ":" + url.getPort() : "member" + members.size();
+            }
+            if (names.containsKey(memberName)) {
+                member.error("name", "two members of pool \"" + name + "\" are named \"" + memberName + "\"", "set a distinct name");
+            }
+            names.put(memberName, member);
+            if (url != null) {
+                members.add(new MemberConfig(memberName, url, route, Math.max(weight, 1)));
+            }
+        }
+
+        Section sticky = pool.section("sticky");
+        List<String> cookies = sticky.strings("cookies");
+        for (String cookie : cookies) {
+            if (!TOKEN.matcher(cookie).matches()) {
+                sticky.error("cookies", "\"" + cookie + "\" is not a valid cookie name", null);
+            }
+        }
+        String separator = sticky.string("separator");
+        if (separator.isEmpty() || separator.indexOf(';') >= 0 || separator.indexOf('=') >= 0 || separator.indexOf(',') >= 0) {
+            sticky.error("separator", "separator must be non-empty and must not contain ; = or ,", "Tomcat uses \".\", WebLogic \"!\"");
+        }
+        String pathParameter = sticky.string("path-parameter");
+        if (!pathParameter.isEmpty() && !TOKEN.matcher(pathParameter).matches()) {
+            sticky.error("path-parameter", "\"" + pathParameter + "\" is not a valid path parameter name", null);
+        }
+
+        List<URI> internalOrigins = new ArrayList<>();
+        for (String text : pool.strings("internal-origins")) {
+            URI origin = origin(pool, "internal-origins", text);
+            if (origin != null) {
+                internalOrigins.add(origin);
+            }
+        }
+        Section tls = pool.section("tls");
+        boolean verify = tls.bool("verify");
+        String bundle = tls.string("ca-bundle");
+        Path caBundle = null;
+        if (!bundle.isEmpty()) {
+            caBundle = resolve(bundle);
+            if (!verify) {
+                tls.error("ca-bundle", "ca-bundle is set but verify = off", "remove ca-bundle, or verify against it with verify = on");
+            } else {
+                try {
+                    TrustMaterial.fromPemBundle(caBundle);
+                } catch (TlsMaterialException e) {
+                    tls.error("ca-bundle", e.getMessage(), null);
+                }
+            }
+        }
+        int connections = pool.integer("connections-per-thread", 1, 100_000);
+        int cached = pool.integer("cached-connections-per-thread", 0, 100_000);
+        if (cached > connections) {
+            pool.error("cached-connections-per-thread", "cannot exceed connections-per-thread (" + connections + ")", null);
+        }
+        return new PoolConfig(name, members, new StickyConfig(cookies, pathParameter, separator), internalOrigins,
+                pool.bool("drop-internal-cookie-domain"), positive(pool, "connect-timeout"), positive(pool, "response-timeout"),
+                positive(pool, "websocket-idle-timeout"), connections, cached, positive(pool, "idle-connection-ttl"),
+                requestQueue(pool), pool.integer("retries", 0, 10), positive(pool, "problem-retry"),
+                new BackendTlsConfig(verify, caBundle));
+    }
+
+    private static int requestQueue(Section pool) {
+        int queue = pool.integer("request-queue", 0, 1_000_000);
+        if (queue == 0) {
+            pool.error("request-queue", "must be at least 1", "with 0 every burst above the connection limit gets an instant 503");
+        }
+        return Math.max(queue, 1);
+    }
+
+    private static URI backendUrl(Section section, String key, boolean allowPath) {
+        String text = section.string(key);
+        if (text.isEmpty()) {
+            section.error(key, "a member needs a url", "e.g. url = \"https://10.0.0.11:9443\"");
+            return null;
+        }
+        try {
+            URI uri = new URI(text);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                section.error(key, "\"" + text + "\" must start with http:// or https://", null);
+                return null;
+            }
+            if (uri.getHost() == null) {
+                section.error(key, "\"" + text + "\" has no host", "e.g. http://10.0.0.11:9763");
+                return null;
+            }
+            if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+                section.error(key, "\"" + text + "\" must not carry a query, fragment or user info", null);
+                return null;
+            }
+            String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+            if (!allowPath && !path.isEmpty() && !path.equals("/")) {
+                section.error(key, "\"" + text + "\" must be an origin without a path", null);
+                return null;
+            }
+            if (path.endsWith("/")) {
+                path = path.substring(0, path.length() - 1);
+            }
+            int port = uri.getPort() > 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+            return new URI(scheme, null, uri.getHost(), port, path.isEmpty() ? null : path, null, null);
+        } catch (URISyntaxException e) {
+            section.error(key, "\"" + text + "\" is not a valid URL: " + e.getReason(), null);
+            return null;
+        }
+    }
+
+    private static URI origin(Section section, String key, String text) {
+        try {
+            URI uri = new URI(text);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+            if ((!scheme.equals("http") && !scheme.equals("https")) || uri.getHost() == null || !(path.isEmpty() || path.equals("/"))) {
+                section.error(key, "\"" + text + "\" is not an origin", "write scheme://host:port, e.g. https://localhost:9443");
+                return null;
+            }
+            int port = uri.getPort() > 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+            return new URI(scheme, null, uri.getHost(), port, null, null, null);
+        } catch (URISyntaxException e) {
+            section.error(key, "\"" + text + "\" is not a valid URL: " + e.getReason(), null);
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- routes
+
+    private List<RouteConfig> readRoutes(Section root, Map<String, PoolConfig> pools) {
+        List<RouteConfig> routes = new ArrayList<>();
+        Map<String, Section> names = new HashMap<>();
+        Map<String, Section> matches = new HashMap<>();
+        for (Section route : root.sections("routes", root.defaultsOf("route-defaults"))) {
+            String prefix = route.string("prefix");
+            if (prefix.isEmpty()) {
+                route.error("prefix", "a route needs a prefix", "e.g. prefix = \"/\" or prefix = \"/is-\"");
+            } else if (!prefix.startsWith("/")) {
+                route.error("prefix", "prefix \"" + prefix + "\" must start with /", null);
+            }
+            String host = route.string("host").toLowerCase(Locale.ROOT);
+            String name = route.string("name");
+            if (name.isEmpty()) {
+                name = host.isEmpty() ? prefix : host + prefix;
+            }
+            if (names.containsKey(name)) {
+                route.error("name", "duplicate route name \"" + name + "\"", "first at " + Problem.locate(names.get(name).origin()));
+            }
+            names.put(name, route);
+            String matchKey = host + " " + prefix;
+            if (!prefix.isEmpty() && matches.containsKey(matchKey)) {
+                route.error("prefix", "another route already matches prefix \"" + prefix + "\"" + (host.isEmpty() ? "" : " on host " + host),
+                        "first at " + Problem.locate(matches.get(matchKey).origin()) + "; the second could never match");
+            }
+            matches.put(matchKey, route);
+            String pool = route.string("pool");
+            int status = route.integer("status", 0, 599);
+            if (status != 0 && status < 200) {
+                route.error("status", "status " + status + " cannot end a request", "use e.g. 403, 404 or 410");
+            }
+            if (pool.isEmpty() && status == 0) {
+                route.error("pool", "route \"" + name + "\" names neither a pool nor a status", "pool = <name>, or status = 404 to answer it directly");
+            } else if (!pool.isEmpty() && status != 0) {
+                route.error("status", "route \"" + name + "\" sets both pool and status", "a route either proxies or answers a fixed status");
+            } else if (!pool.isEmpty() && !pools.containsKey(pool)) {
+                route.error("pool", "no pool is named \"" + pool + "\"", pools.isEmpty() ? "define it under pools { }" : DidYouMean.hint(pool, pools.keySet()));
+            }
+            String rewrite = route.string("rewrite");
+            if (!rewrite.isEmpty() && !rewrite.startsWith("/")) {
+                route.error("rewrite", "rewrite \"" + rewrite + "\" must start with /", null);
+            }
+            if (!rewrite.isEmpty() && status != 0) {
+                route.error("rewrite", "a fixed-status route has nothing to rewrite", null);
+            }
+            routes.add(new RouteConfig(name, prefix, host.isEmpty() ? null : host, pool.isEmpty() ? null : pool,
+                    rewrite.isEmpty() ? null : rewrite, status, methods(route, "deny-methods")));
+        }
+        return routes;
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    private static Set<String> methods(Section section, String key) {
+        Set<String> methods = new LinkedHashSet<>();
+        for (String method : section.strings(key)) {
+            if (!TOKEN.matcher(method).matches()) {
+                section.error(key, "\"" + method + "\" is not an HTTP method", null);
+            } else {
+                methods.add(method.toUpperCase(Locale.ROOT));
+            }
+        }
+        return methods;
+    }
+
+    private static Duration positive(Section section, String key) {
+        Duration duration = section.duration(key);
+        if (duration.isZero()) {
+            section.error(key, "must be longer than zero", null);
+            return Duration.ofSeconds(1);
+        }
+        return duration;
+    }
+
+    private Path resolve(String path) {
+        Path candidate = Path.of(path);
+        return candidate.isAbsolute() || baseDirectory == null ? candidate : baseDirectory.resolve(candidate).normalize();
+    }
+}

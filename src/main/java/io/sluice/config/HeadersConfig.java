@@ -1,0 +1,5 @@
+package io.sluice.config;
+
+/** Request header policy toward backends. */
+public record HeadersConfig(boolean preserveHost, String requestIdHeader) {
+}

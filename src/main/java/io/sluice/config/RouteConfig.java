@@ -1,0 +1,23 @@
+package io.sluice.config;
+
+import java.util.Set;
+
+/**
+ * A path prefix (and optional host) sent to a pool, with an optional prefix rewrite;
+ * or answered with a fixed status when {@code status} is non-zero.
+ */
+public record RouteConfig(String name, String prefix, String host, String pool, String rewrite, int status, Set<String> denyMethods) {
+
+    public RouteConfig {
+        denyMethods = Set.copyOf(denyMethods);
+    }
+
+    public boolean isFixedStatus() {
+        return status != 0;
+    }
+
+    /** The path the backend sees for the matched prefix. */
+    public String backendPrefix() {
+        return rewrite == null ? prefix : rewrite;
+    }
+}

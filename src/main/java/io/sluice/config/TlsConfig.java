@@ -1,0 +1,14 @@
+package io.sluice.config;
+
+import io.sluice.tls.TlsEngine;
+import java.util.List;
+
+/** TLS settings of an https listener; certificates are listed default first. */
+public record TlsConfig(TlsEngine engine, List<CertificateSource> certificates, List<String> protocols, List<String> cipherSuites) {
+
+    public TlsConfig {
+        certificates = List.copyOf(certificates);
+        protocols = List.copyOf(protocols);
+        cipherSuites = List.copyOf(cipherSuites);
+    }
+}

@@ -1,0 +1,108 @@
+package io.sluice.pool;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.proxy.ProxyCallback;
+import io.undertow.server.handlers.proxy.ProxyConnection;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.xnio.IoUtils;
+import org.xnio.Options;
+import org.xnio.XnioExecutor;
+
+/**
+ * One attempt to get a backend connection for an exchange, bounded by the pool's
+ * connect-timeout (XNIO has no connect timeout of its own). Whichever comes first wins:
+ * the connection, a failure, or the timer; a connection that arrives after the timer
+ * fired is closed. A timeout takes the member out of rotation and lets the proxy
+ * handler try another member.
+ */
+final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyConnection>, Runnable {
+    private static final long serialVersionUID = 1L;
+
+    private final HttpServerExchange exchange;
+    private final ProxyCallback<ProxyConnection> delegate;
+    private final Member member;
+    private final RequestTrace trace;
+    private final int websocketIdleMillis;
+    private final boolean upgrade;
+    private XnioExecutor.Key timer;
+
+    ConnectAttempt(HttpServerExchange exchange, ProxyCallback<ProxyConnection> delegate, Member member, RequestTrace trace,
+                   int websocketIdleMillis, boolean upgrade) {
+        this.exchange = exchange;
+        this.delegate = delegate;
+        this.member = member;
+        this.trace = trace;
+        this.websocketIdleMillis = websocketIdleMillis;
+        this.upgrade = upgrade;
+    }
+
+    void start(long connectTimeoutMillis) {
+        timer = exchange.getIoThread().executeAfter(this, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private boolean finish() {
+        if (!compareAndSet(false, true)) {
+            return false;
+        }
+        if (timer != null) {
+            timer.remove();
+        }
+        return true;
+    }
+
+    /** The connect timer fired. */
+    @Override
+    public void run() {
+        if (compareAndSet(false, true)) {
+            member.markFailed("no connection within connect-timeout");
+            delegate.failed(exchange);
+        }
+    }
+
+    @Override
+    public void completed(HttpServerExchange exchange, ProxyConnection connection) {
+        if (!finish()) {
+            IoUtils.safeClose(connection.getConnection());
+            return;
+        }
+        trace.connected(System.nanoTime());
+        member.inFlightCounter().incrementAndGet();
+        exchange.addExchangeCompleteListener((done, next) -> {
+            member.inFlightCounter().decrementAndGet();
+            next.proceed();
+        });
+        if (upgrade) {
+            // An upgraded (WebSocket) connection is exclusive to this client: close it with
+            // the client, and give it its own idle limit instead of the response timeout.
+            exchange.getConnection().addCloseListener(closed -> IoUtils.safeClose(connection.getConnection()));
+            try {
+                connection.getConnection().setOption(Options.READ_TIMEOUT, websocketIdleMillis);
+            } catch (java.io.IOException | IllegalArgumentException ignored) {
+                // the option is best effort; the response timeout still bounds the connection
+            }
+        }
+        delegate.completed(exchange, connection);
+    }
+
+    @Override
+    public void failed(HttpServerExchange exchange) {
+        if (finish()) {
+            delegate.failed(exchange);
+        }
+    }
+
+    @Override
+    public void queuedRequestFailed(HttpServerExchange exchange) {
+        if (finish()) {
+            delegate.queuedRequestFailed(exchange);
+        }
+    }
+
+    @Override
+    public void couldNotResolveBackend(HttpServerExchange exchange) {
+        if (finish()) {
+            delegate.couldNotResolveBackend(exchange);
+        }
+    }
+}

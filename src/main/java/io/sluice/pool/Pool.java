@@ -1,0 +1,99 @@
+package io.sluice.pool;
+
+import io.sluice.config.HeadersConfig;
+import io.sluice.config.MemberConfig;
+import io.sluice.config.PoolConfig;
+import io.sluice.tls.TlsMaterialException;
+import io.sluice.tls.TrustMaterial;
+import io.undertow.client.UndertowClient;
+import io.undertow.protocols.ssl.UndertowXnioSsl;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.handlers.ResponseCodeHandler;
+import io.undertow.server.handlers.proxy.ProxyHandler;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.Xnio;
+
+/** A running pool: its members, their connection pools and the proxy handler in front of them. */
+public final class Pool implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Pool.class);
+
+    private final PoolConfig config;
+    private final Member[] members;
+    private final HttpHandler proxyHandler;
+
+    private Pool(PoolConfig config, Member[] members, HttpHandler proxyHandler) {
+        this.config = config;
+        this.members = members;
+        this.proxyHandler = proxyHandler;
+    }
+
+    public static Pool build(PoolConfig config, HeadersConfig headers) throws TlsMaterialException {
+        UndertowXnioSsl ssl = null;
+        if (config.hasHttpsMembers()) {
+            X509ExtendedTrustManager trust;
+            if (!config.tls().verify()) {
+                trust = TrustMaterial.trustAll();
+                LOG.warn("pool {}: backend TLS verification is OFF (tls.verify = off): certificates and host names of its "
+                        + "https members are not checked, so anyone on the path to them can read and change the traffic", config.name());
+            } else if (config.tls().caBundle() != null) {
+                trust = TrustMaterial.fromPemBundle(config.tls().caBundle());
+            } else {
+                trust = TrustMaterial.systemTrust();
+            }
+            SSLContext context = TrustMaterial.clientContext(trust);
+            ssl = new UndertowXnioSsl(Xnio.getInstance(Pool.class.getClassLoader()), OptionMap.EMPTY, context);
+        }
+        int responseTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.responseTimeout().toMillis());
+        OptionMap memberOptions = OptionMap.builder()
+                .set(Options.TCP_NODELAY, true)
+                .set(Options.READ_TIMEOUT, responseTimeoutMillis)
+                .set(Options.WRITE_TIMEOUT, responseTimeoutMillis)
+                .getMap();
+        UndertowClient client = UndertowClient.getInstance();
+        List<MemberConfig> memberConfigs = config.members();
+        Member[] members = new Member[memberConfigs.size()];
+        for (int i = 0; i < members.length; i++) {
+            members[i] = new Member(config.name(), memberConfigs.get(i), i, config, client, ssl, memberOptions);
+        }
+        PoolProxyClient proxyClient = new PoolProxyClient(members, new StickyRoute(config.sticky()),
+                config.connectTimeout().toMillis(), config.websocketIdleTimeout().toMillis());
+        HttpHandler handler = ProxyHandler.builder()
+                .setProxyClient(proxyClient)
+                .setMaxRequestTime(-1) // bounded per read by response-timeout instead: long downloads stay legal
+                .setRewriteHostHeader(!headers.preserveHost())
+                .setReuseXForwarded(true) // untrusted X-Forwarded-* are removed before this handler runs
+                .setMaxConnectionRetries(config.retries())
+                .setNext(new ResponseCodeHandler(503))
+                .build();
+        return new Pool(config, members, handler);
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public PoolConfig config() {
+        return config;
+    }
+
+    public List<Member> members() {
+        return List.of(members);
+    }
+
+    public HttpHandler handler() {
+        return proxyHandler;
+    }
+
+    @Override
+    public void close() {
+        for (Member member : members) {
+            member.close();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.sluice.pool;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
+
+/**
+ * What happened to one proxied request: its route, the member(s) tried, affinity and
+ * upstream timing. One per exchange, read by the access log. Confined to the exchange's
+ * IO thread, like the exchange itself.
+ */
+public final class RequestTrace {
+    public static final AttachmentKey<RequestTrace> KEY = AttachmentKey.create(RequestTrace.class);
+
+    private final long startNanos;
+    private String routeName;
+    private Member member;
+    private Affinity affinity = Affinity.NONE;
+    private long attemptedMask;
+    private int attempts;
+    private long upstreamStartNanos;
+    private long upstreamHeadersNanos;
+    private String method;
+    private String originalUri;
+    private String originalQuery;
+    private String protocol;
+
+    public RequestTrace(long startNanos) {
+        this.startNanos = startNanos;
+    }
+
+    public static RequestTrace of(HttpServerExchange exchange) {
+        RequestTrace trace = exchange.getAttachment(KEY);
+        if (trace == null) {
+            trace = new RequestTrace(System.nanoTime());
+            exchange.putAttachment(KEY, trace);
+        }
+        return trace;
+    }
+
+    /** Keeps the request line as the client sent it: routing may rewrite the URI later. */
+    public void requestLine(String method, String uri, String query, String protocol) {
+        this.method = method;
+        this.originalUri = uri;
+        this.originalQuery = query;
+        this.protocol = protocol;
+    }
+
+    public void appendRequestLine(StringBuilder out) {
+        out.append(method).append(' ').append(originalUri);
+        if (originalQuery != null && !originalQuery.isEmpty()) {
+            out.append('?').append(originalQuery);
+        }
+        out.append(' ').append(protocol);
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public String routeName() {
+        return routeName;
+    }
+
+    public void routeName(String name) {
+        this.routeName = name;
+    }
+
+    public Member member() {
+        return member;
+    }
+
+    public Affinity affinity() {
+        return affinity;
+    }
+
+    void affinity(Affinity affinity) {
+        this.affinity = affinity;
+    }
+
+    int attempts() {
+        return attempts;
+    }
+
+    boolean attempted(int memberIndex) {
+        return memberIndex < 64 && (attemptedMask & (1L << memberIndex)) != 0;
+    }
+
+    void attempt(Member chosen) {
+        attempts++;
+        member = chosen;
+        if (chosen.index() < 64) {
+            attemptedMask |= 1L << chosen.index();
+        }
+    }
+
+    void connected(long nanos) {
+        upstreamStartNanos = nanos;
+    }
+
+    /** Marks the moment the backend's response head arrived. */
+    public void responseStarted(long nanos) {
+        if (upstreamStartNanos != 0 && upstreamHeadersNanos == 0) {
+            upstreamHeadersNanos = nanos;
+        }
+    }
+
+    /** Milliseconds from the backend connection being ready to its response head, or -1. */
+    public long upstreamMillis() {
+        return upstreamHeadersNanos == 0 ? -1 : (upstreamHeadersNanos - upstreamStartNanos) / 1_000_000;
+    }
+}

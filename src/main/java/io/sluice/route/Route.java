@@ -1,0 +1,34 @@
+package io.sluice.route;
+
+import io.sluice.config.RouteConfig;
+import io.sluice.pool.Pool;
+import io.undertow.util.HttpString;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** A configured route made ready for the request path. */
+final class Route {
+    final RouteConfig config;
+    final String name;
+    final String prefix;
+    final String host;
+    final PrefixRewrite rewrite;
+    final Pool pool;
+    final ResponseRewriting responseRewriting;
+    final Set<HttpString> deniedMethods;
+
+    Route(RouteConfig config, Pool pool, ResponseRewriting responseRewriting) {
+        this.config = config;
+        this.name = config.name();
+        this.prefix = config.prefix();
+        this.host = config.host();
+        this.rewrite = config.rewrite() == null ? null : new PrefixRewrite(config.prefix(), config.rewrite());
+        this.pool = pool;
+        this.responseRewriting = responseRewriting;
+        this.deniedMethods = config.denyMethods().stream().map(HttpString::new).collect(Collectors.toUnmodifiableSet());
+    }
+
+    boolean matches(String hostName, String path) {
+        return path.startsWith(prefix) && (host == null || host.equalsIgnoreCase(hostName));
+    }
+}

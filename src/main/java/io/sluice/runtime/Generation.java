@@ -1,0 +1,84 @@
+package io.sluice.runtime;
+
+import io.sluice.config.ListenerConfig;
+import io.sluice.config.PoolConfig;
+import io.sluice.config.SluiceConfig;
+import io.sluice.http.MethodGuardHandler;
+import io.sluice.http.RedirectToHttpsHandler;
+import io.sluice.http.RequestHeadersHandler;
+import io.sluice.log.AccessLogHandler;
+import io.sluice.pool.Pool;
+import io.sluice.route.RouteHandler;
+import io.sluice.tls.TlsMaterialException;
+import io.undertow.server.HttpHandler;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.ToIntFunction;
+
+/**
+ * Everything built from one configuration: pools, route table and one handler chain per
+ * listener. Requests read the current generation once, at their start; a reload (see
+ * the hot reload issue) builds a new one and swaps it in, while requests in flight finish
+ * on the one they started on.
+ */
+public final class Generation implements AutoCloseable {
+    private final SluiceConfig config;
+    private final Map<String, Pool> pools;
+    private final HttpHandler[] listenerHandlers;
+
+    private Generation(SluiceConfig config, Map<String, Pool> pools, HttpHandler[] listenerHandlers) {
+        this.config = config;
+        this.pools = pools;
+        this.listenerHandlers = listenerHandlers;
+    }
+
+    /**
+     * @param boundPort the port an https listener is bound to, for redirects (it may be
+     *                  an ephemeral port only known once bound)
+     */
+    static Generation build(SluiceConfig config, ToIntFunction<String> boundPort) throws StartupException {
+        Map<String, Pool> pools = new LinkedHashMap<>();
+        try {
+            for (PoolConfig poolConfig : config.pools().values()) {
+                pools.put(poolConfig.name(), Pool.build(poolConfig, config.headers()));
+            }
+        } catch (TlsMaterialException e) {
+            pools.values().forEach(Pool::close);
+            throw new StartupException(e.getMessage());
+        }
+        HttpHandler routes = RouteHandler.build(config.routes(), pools);
+        // Header hygiene first, so that even a denied request carries a request id in the log.
+        HttpHandler proxy = new RequestHeadersHandler(config.trustedProxies(), config.headers().requestIdHeader(),
+                new MethodGuardHandler(config.denyMethods(), routes));
+        HttpHandler[] handlers = new HttpHandler[config.listeners().size()];
+        for (int i = 0; i < handlers.length; i++) {
+            ListenerConfig listener = config.listeners().get(i);
+            HttpHandler inner = proxy;
+            if (listener.redirectTo() != null) {
+                String target = listener.redirectTo();
+                inner = new RedirectToHttpsHandler(() -> boundPort.applyAsInt(target));
+            }
+            handlers[i] = config.accessLog().enabled()
+                    ? new AccessLogHandler(listener.name(), config.headers().requestIdHeader(), inner)
+                    : inner;
+        }
+        return new Generation(config, pools, handlers);
+    }
+
+    public SluiceConfig config() {
+        return config;
+    }
+
+    public Map<String, Pool> pools() {
+        return pools;
+    }
+
+    HttpHandler listenerHandler(int listenerIndex) {
+        return listenerHandlers[listenerIndex];
+    }
+
+    @Override
+    public void close() {
+        pools.values().forEach(Pool::close);
+    }
+}
