@@ -337,12 +337,14 @@ public final class ConfigLoader {
             }
             String memberName = member.string("name");
             if (memberName.isEmpty()) {
-                memberName = !route.isEmpty() ? route : url != null ? url.getHost() + ":" + url.getPort() : "member" + members.size();
+                memberName = !route.isEmpty() ? route : url != null ? url.getHost() + ":" + url.getPort() : null;
             }
-            if (names.containsKey(memberName)) {
+            if (memberName != null && names.containsKey(memberName)) {
                 member.error("name", "two members of pool \"" + name + "\" are named \"" + memberName + "\"", "set a distinct name");
             }
-            names.put(memberName, member);
+            if (memberName != null) {
+                names.put(memberName, member);
+            }
             if (url != null) {
                 members.add(new MemberConfig(memberName, url, route, Math.max(weight, 1)));
             }

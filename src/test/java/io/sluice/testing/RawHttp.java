@@ -1,0 +1,39 @@
+package io.sluice.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/** Sends bytes exactly as written (no client normalising paths or dropping headers) and reads the answer. */
+public final class RawHttp {
+    private RawHttp() {
+    }
+
+    /** Sends a request (CRLF line ends added) with Connection: close and returns the whole response text. */
+    public static String exchange(InetSocketAddress address, String requestHead) throws Exception {
+        try (Socket socket = new Socket()) {
+            socket.connect(address, 5000);
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write((requestHead.replace("\n", "\r\n") + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream response = new ByteArrayOutputStream();
+            in.transferTo(response);
+            return response.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    public static int status(String response) {
+        return Integer.parseInt(response.substring(9, 12));
+    }
+
+    /** The response head only, up to the blank line. */
+    public static String head(String response) {
+        int end = response.indexOf("\r\n\r\n");
+        return end < 0 ? response : response.substring(0, end);
+    }
+}

@@ -1,0 +1,60 @@
+package io.sluice.testing;
+
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.SluiceConfig;
+import io.sluice.runtime.SluiceServer;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The real Sluice, started in-process from a real config file written to a directory;
+ * listeners use port 0 so tests never collide, and {@link #uri} finds the bound port.
+ */
+public final class RunningSluice implements AutoCloseable {
+    private final SluiceServer server;
+    private final SluiceConfig config;
+
+    private RunningSluice(SluiceServer server, SluiceConfig config) {
+        this.server = server;
+        this.config = config;
+    }
+
+    /** Writes {@code hocon} to dir/sluice.conf, loads and validates it, and starts Sluice. */
+    public static RunningSluice start(Path dir, String hocon) throws Exception {
+        Path file = dir.resolve("sluice.conf");
+        Files.writeString(file, hocon);
+        SluiceConfig config = ConfigLoader.load(file);
+        return new RunningSluice(SluiceServer.start(config), config);
+    }
+
+    public SluiceServer server() {
+        return server;
+    }
+
+    public int port(String listener) {
+        return server.address(listener).getPort();
+    }
+
+    public InetSocketAddress address(String listener) {
+        return server.address(listener);
+    }
+
+    /** e.g. uri("https", "/is-commonauth?x=1") → https://127.0.0.1:PORT/is-commonauth?x=1 */
+    public URI uri(String listener, String pathAndQuery) {
+        String scheme = config.listener(listener).protocol();
+        return URI.create(scheme + "://127.0.0.1:" + port(listener) + pathAndQuery);
+    }
+
+    /** Same, with "localhost" as host (matches the self-signed certificates tests make). */
+    public URI localhostUri(String listener, String pathAndQuery) {
+        String scheme = config.listener(listener).protocol();
+        return URI.create(scheme + "://localhost:" + port(listener) + pathAndQuery);
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
