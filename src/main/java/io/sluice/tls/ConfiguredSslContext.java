@@ -1,0 +1,104 @@
+package io.sluice.tls;
+
+import java.security.SecureRandom;
+import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLContextSpi;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+
+/**
+ * An initialised SSLContext whose engines come out with our protocols (and cipher suites) already set.
+ *
+ * <p>Why: an SSLContext carries no "enabled protocols", and each consumer configures engines its own
+ * way. Undertow's listener only does so when XNIO SSL options are passed; wildfly-openssl's engine
+ * defaults do not even list TLSv1.3; and Undertow's SNISSLEngine reports an empty "supported" list
+ * until someone sets one, so XNIO's filter-by-supported would otherwise reduce the options to an
+ * empty list. Setting them here makes the context safe to hand to any of them as is.
+ *
+ * <p>The engines are the delegate's own objects (not wrappers), because Undertow's ALPN providers
+ * recognise engines by their class (OpenSSLEngine, SNISSLEngine). Socket factories are the
+ * delegate's, unconfigured: Undertow and the JDK HttpClient use engines only.
+ */
+final class ConfiguredSslContext extends SSLContext {
+
+    ConfiguredSslContext(SSLContext delegate, List<String> protocols, List<String> cipherSuites) {
+        super(new Spi(delegate, protocols.toArray(new String[0]),
+                cipherSuites == null ? null : cipherSuites.toArray(new String[0])),
+                delegate.getProvider(), delegate.getProtocol());
+    }
+
+    private static final class Spi extends SSLContextSpi {
+
+        private final SSLContext delegate;
+        private final String[] protocols;
+        private final String[] cipherSuites; // null: keep the engine's defaults
+
+        Spi(SSLContext delegate, String[] protocols, String[] cipherSuites) {
+            this.delegate = delegate;
+            this.protocols = protocols;
+            this.cipherSuites = cipherSuites;
+        }
+
+        @Override
+        protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {
+            // The delegate was initialised before it was wrapped; there is nothing left to set up.
+        }
+
+        @Override
+        protected SSLEngine engineCreateSSLEngine() {
+            return configure(delegate.createSSLEngine());
+        }
+
+        @Override
+        protected SSLEngine engineCreateSSLEngine(String host, int port) {
+            return configure(delegate.createSSLEngine(host, port));
+        }
+
+        private SSLEngine configure(SSLEngine engine) {
+            engine.setEnabledProtocols(protocols.clone());
+            if (cipherSuites != null) {
+                engine.setEnabledCipherSuites(cipherSuites.clone());
+            }
+            return engine;
+        }
+
+        @Override
+        protected SSLParameters engineGetDefaultSSLParameters() {
+            // Read from a configured engine rather than the delegate: the SPI default opens a socket,
+            // which wildfly-openssl and SNISSLContext do not support well.
+            return engineCreateSSLEngine().getSSLParameters();
+        }
+
+        @Override
+        protected SSLParameters engineGetSupportedSSLParameters() {
+            SSLEngine engine = delegate.createSSLEngine();
+            return new SSLParameters(engine.getSupportedCipherSuites(), engine.getSupportedProtocols());
+        }
+
+        @Override
+        protected SSLSocketFactory engineGetSocketFactory() {
+            return delegate.getSocketFactory();
+        }
+
+        @Override
+        protected SSLServerSocketFactory engineGetServerSocketFactory() {
+            return delegate.getServerSocketFactory();
+        }
+
+        @Override
+        protected SSLSessionContext engineGetServerSessionContext() {
+            return delegate.getServerSessionContext();
+        }
+
+        @Override
+        protected SSLSessionContext engineGetClientSessionContext() {
+            return delegate.getClientSessionContext();
+        }
+    }
+}
