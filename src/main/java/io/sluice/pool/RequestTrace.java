@@ -104,6 +104,11 @@ public final class RequestTrace {
         }
     }
 
+    /** Nanoseconds since the last backend connection was obtained, or -1 when none was. */
+    public long nanosSinceConnected(long now) {
+        return upstreamStartNanos == 0 ? -1 : now - upstreamStartNanos;
+    }
+
     /** Milliseconds from the backend connection being ready to its response head, or -1. */
     public long upstreamMillis() {
         return upstreamHeadersNanos == 0 ? -1 : (upstreamHeadersNanos - upstreamStartNanos) / 1_000_000;

@@ -19,16 +19,20 @@ final class ResponseRewriting implements ResponseCommitListener {
     private static final HttpString REFRESH = new HttpString("Refresh");
 
     private final ReverseRewriter rewriter;
+    private final long responseTimeoutNanos;
 
-    ResponseRewriting(ReverseRewriter rewriter) {
+    ResponseRewriting(ReverseRewriter rewriter, long responseTimeoutNanos) {
         this.rewriter = rewriter;
+        this.responseTimeoutNanos = responseTimeoutNanos;
     }
 
     @Override
     public void beforeCommit(HttpServerExchange exchange) {
         RequestTrace trace = exchange.getAttachment(RequestTrace.KEY);
         if (trace != null) {
-            trace.responseStarted(System.nanoTime());
+            long now = System.nanoTime();
+            correctGatewayStatus(exchange, trace, now);
+            trace.responseStarted(now);
         }
         if (exchange.getStatusCode() == 101) {
             return; // the upgrade answer needs its Connection and Upgrade headers
@@ -57,6 +61,22 @@ final class ResponseRewriting implements ResponseCommitListener {
                     cookies.set(i, rewritten);
                 }
             }
+        }
+    }
+
+    /**
+     * Undertow's proxy answers 503 for every failure, also when the backend was reached and
+     * then timed out or hung up without answering. Its own answers carry no reason phrase
+     * (a relayed backend response always does, since Undertow 2.3.24), so those are told
+     * apart and corrected as a gateway should: 504 after the response timeout, else 502.
+     */
+    private void correctGatewayStatus(HttpServerExchange exchange, RequestTrace trace, long now) {
+        if (exchange.getStatusCode() != 503 || exchange.getReasonPhrase() != null) {
+            return;
+        }
+        long waited = trace.nanosSinceConnected(now);
+        if (waited >= 0) {
+            exchange.setStatusCode(waited >= responseTimeoutNanos - responseTimeoutNanos / 20 ? 504 : 502);
         }
     }
 

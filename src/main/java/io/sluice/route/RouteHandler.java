@@ -33,7 +33,8 @@ public final class RouteHandler implements HttpHandler {
     public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools) {
         Map<String, ResponseRewriting> rewritingByPool = new HashMap<>();
         for (Pool pool : pools.values()) {
-            rewritingByPool.put(pool.name(), new ResponseRewriting(reverseRewriter(pool.config(), routes)));
+            rewritingByPool.put(pool.name(), new ResponseRewriting(reverseRewriter(pool.config(), routes),
+                    pool.config().responseTimeout().toNanos()));
         }
         List<Route> built = new ArrayList<>();
         for (RouteConfig route : routes) {
