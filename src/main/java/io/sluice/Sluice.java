@@ -123,6 +123,14 @@ public final class Sluice {
             err.println("sluice: " + e.getMessage());
             return START_FAILED;
         }
+        // Until in-process reload lands (the appliance issue), a HUP must not kill the
+        // process the way the JVM's default handler would: say so and keep serving.
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> org.slf4j.LoggerFactory.getLogger(Sluice.class)
+                    .warn("SIGHUP received: reload is not implemented yet; the running configuration is unchanged (restart to apply a new one)"));
+        } catch (IllegalArgumentException unsupported) {
+            // no HUP on this platform
+        }
         if (afterStart != null) {
             afterStart.run();
         }

@@ -67,11 +67,7 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
             return;
         }
         trace.connected(System.nanoTime());
-        member.inFlightCounter().incrementAndGet();
-        exchange.addExchangeCompleteListener((done, next) -> {
-            member.inFlightCounter().decrementAndGet();
-            next.proceed();
-        });
+        member.startRequest(exchange);
         if (upgrade) {
             // An upgraded (WebSocket) connection is exclusive to this client: close it with
             // the client, and give it its own idle limit instead of the response timeout.

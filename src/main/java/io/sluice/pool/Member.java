@@ -3,6 +3,8 @@ package io.sluice.pool;
 import io.sluice.config.MemberConfig;
 import io.sluice.config.PoolConfig;
 import io.undertow.client.UndertowClient;
+import io.undertow.server.ExchangeCompletionListener;
+import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.proxy.ConnectionPoolManager;
 import io.undertow.server.handlers.proxy.ProxyConnectionPool;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * <p>A failed member is out of rotation until {@code problem-retry} has passed; Undertow's
  * pool also probes it in the background and brings it back early when a connect succeeds.
  */
-public final class Member implements ConnectionPoolManager {
+public final class Member implements ConnectionPoolManager, ExchangeCompletionListener {
     private static final Logger LOG = LoggerFactory.getLogger(Member.class);
 
     private final String poolName;
@@ -80,8 +82,16 @@ public final class Member implements ConnectionPoolManager {
         return inFlight.get();
     }
 
-    AtomicInteger inFlightCounter() {
-        return inFlight;
+    /** Counts a request this member now serves; it is counted down when the exchange completes. */
+    void startRequest(HttpServerExchange exchange) {
+        inFlight.incrementAndGet();
+        exchange.addExchangeCompleteListener(this);
+    }
+
+    @Override
+    public void exchangeEvent(HttpServerExchange exchange, NextListener nextListener) {
+        inFlight.decrementAndGet();
+        nextListener.proceed();
     }
 
     /** Whether new requests may be sent here now. */
