@@ -4,6 +4,7 @@ import io.sluice.config.Cidr;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import java.net.InetAddress;
@@ -43,11 +44,23 @@ public final class RequestHeadersHandler implements HttpHandler {
             for (HttpString name : FORWARDING) {
                 headers.remove(name);
             }
+        } else {
+            // Undertow's proxy appends the peer to the first X-Forwarded-For line only: fold
+            // the lines into one so that no hop a trusted proxy reported is lost.
+            foldLines(headers, Headers.X_FORWARDED_FOR);
+            foldLines(headers, Headers.FORWARDED);
         }
         if (requestIdHeader != null && !headers.contains(requestIdHeader)) {
             headers.put(requestIdHeader, newRequestId());
         }
         next.handleRequest(exchange);
+    }
+
+    private static void foldLines(HeaderMap headers, HttpString name) {
+        HeaderValues values = headers.get(name);
+        if (values != null && values.size() > 1) {
+            headers.put(name, String.join(",", values));
+        }
     }
 
     private boolean isTrusted(HttpServerExchange exchange) {

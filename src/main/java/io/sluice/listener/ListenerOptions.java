@@ -15,8 +15,9 @@ final class ListenerOptions {
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(limits.requestParseTimeout()))
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(limits.idleTimeout()))
                 // Undertow caps bodies at 2 MiB by default since 2.3.21, which breaks uploads
-                // through the proxy; bodies are streamed, so "unlimited" costs no memory.
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, limits.maxBodySize())
+                // through the proxy. Its cap also ends an oversize chunked body as if complete
+                // toward the backend, so limits.max-body-size is enforced by BodyLimit instead.
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                 .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, false)
                 .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, false);
     }

@@ -66,7 +66,7 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
             IoUtils.safeClose(connection.getConnection());
             return;
         }
-        trace.connected(System.nanoTime());
+        trace.connected(System.nanoTime(), connection.getConnection());
         member.startRequest(exchange);
         if (upgrade) {
             // An upgraded (WebSocket) connection is exclusive to this client: close it with

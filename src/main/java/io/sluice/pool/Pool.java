@@ -35,6 +35,7 @@ public final class Pool implements AutoCloseable {
 
     public static Pool build(PoolConfig config, HeadersConfig headers) throws TlsMaterialException {
         UndertowXnioSsl ssl = null;
+        MemberTrust memberTrust = null;
         if (config.hasHttpsMembers()) {
             X509ExtendedTrustManager trust;
             if (!config.tls().verify()) {
@@ -46,7 +47,8 @@ public final class Pool implements AutoCloseable {
             } else {
                 trust = TrustMaterial.systemTrust();
             }
-            SSLContext context = TrustMaterial.clientContext(trust);
+            memberTrust = new MemberTrust(trust);
+            SSLContext context = TrustMaterial.clientContext(memberTrust);
             ssl = new UndertowXnioSsl(Xnio.getInstance(Pool.class.getClassLoader()), OptionMap.EMPTY, context);
         }
         int responseTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.responseTimeout().toMillis());
@@ -60,6 +62,9 @@ public final class Pool implements AutoCloseable {
         Member[] members = new Member[memberConfigs.size()];
         for (int i = 0; i < members.length; i++) {
             members[i] = new Member(config.name(), memberConfigs.get(i), i, config, client, ssl, memberOptions);
+        }
+        if (memberTrust != null) {
+            memberTrust.watch(members);
         }
         PoolProxyClient proxyClient = new PoolProxyClient(members, new StickyRoute(config.sticky()),
                 config.connectTimeout().toMillis(), config.websocketIdleTimeout().toMillis());

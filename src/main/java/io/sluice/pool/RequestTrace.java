@@ -1,6 +1,11 @@
 package io.sluice.pool;
 
+import io.undertow.client.ClientConnection;
 import io.undertow.server.HttpServerExchange;
+import java.io.IOException;
+import org.xnio.IoUtils;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
 import io.undertow.util.AttachmentKey;
 
 /**
@@ -19,6 +24,8 @@ public final class RequestTrace {
     private int attempts;
     private long upstreamStartNanos;
     private long upstreamHeadersNanos;
+    private ClientConnection backend;
+    private boolean bodyTooLarge;
     private String method;
     private String originalUri;
     private String originalQuery;
@@ -93,8 +100,34 @@ public final class RequestTrace {
         }
     }
 
-    void connected(long nanos) {
+    void connected(long nanos, ClientConnection connection) {
         upstreamStartNanos = nanos;
+        backend = connection;
+    }
+
+    /**
+     * The request body crossed limits.max-body-size: close the backend connection before
+     * anything else, so the backend sees a broken upload, never a truncated complete one.
+     */
+    public void abortBackendForOversizeBody() {
+        bodyTooLarge = true;
+        if (backend == null) {
+            return;
+        }
+        try {
+            // A clean close would shut the request's chunked encoder and send its final chunk,
+            // making the truncated body look complete. performUpgrade() detaches that encoder
+            // and hands over the raw connection, which is then reset (SO_LINGER 0).
+            StreamConnection raw = backend.performUpgrade();
+            raw.setOption(Options.CLOSE_ABORT, true);
+            IoUtils.safeClose(raw);
+        } catch (IOException | RuntimeException e) {
+            IoUtils.safeClose(backend);
+        }
+    }
+
+    public boolean bodyTooLarge() {
+        return bodyTooLarge;
     }
 
     /** Marks the moment the backend's response head arrived. */

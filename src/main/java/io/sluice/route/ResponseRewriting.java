@@ -68,10 +68,18 @@ final class ResponseRewriting implements ResponseCommitListener {
      * Undertow's proxy answers 503 for every failure, also when the backend was reached and
      * then timed out or hung up without answering. Its own answers carry no reason phrase
      * (a relayed backend response always does, since Undertow 2.3.24), so those are told
-     * apart and corrected as a gateway should: 504 after the response timeout, else 502.
+     * apart and corrected as a gateway should: 504 after the response timeout, else 502;
+     * and 413 when the failure was a request body over limits.max-body-size.
      */
     private void correctGatewayStatus(HttpServerExchange exchange, RequestTrace trace, long now) {
-        if (exchange.getStatusCode() != 503 || exchange.getReasonPhrase() != null) {
+        if (exchange.getReasonPhrase() != null || exchange.getStatusCode() < 500) {
+            return; // relayed from the backend, or not an error
+        }
+        if (trace.bodyTooLarge()) {
+            exchange.setStatusCode(413);
+            return;
+        }
+        if (exchange.getStatusCode() != 503) {
             return;
         }
         long waited = trace.nanosSinceConnected(now);

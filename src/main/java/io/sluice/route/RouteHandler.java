@@ -3,6 +3,7 @@ package io.sluice.route;
 import io.sluice.config.PoolConfig;
 import io.sluice.config.RouteConfig;
 import io.sluice.config.MemberConfig;
+import io.sluice.http.BodyLimit;
 import io.sluice.http.MethodGuardHandler;
 import io.sluice.http.Responses;
 import io.sluice.pool.Pool;
@@ -24,13 +25,15 @@ import java.util.Set;
  */
 public final class RouteHandler implements HttpHandler {
     private final RouteTable table;
+    private final long maxBodySize;
 
-    private RouteHandler(RouteTable table) {
+    private RouteHandler(RouteTable table, long maxBodySize) {
         this.table = table;
+        this.maxBodySize = maxBodySize;
     }
 
     /** Builds the table; every pool named by a route must be in {@code pools}. */
-    public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools) {
+    public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools, long maxBodySize) {
         Map<String, ResponseRewriting> rewritingByPool = new HashMap<>();
         for (Pool pool : pools.values()) {
             rewritingByPool.put(pool.name(), new ResponseRewriting(reverseRewriter(pool.config(), routes),
@@ -41,7 +44,7 @@ public final class RouteHandler implements HttpHandler {
             Pool pool = route.pool() == null ? null : pools.get(route.pool());
             built.add(new Route(route, pool, pool == null ? null : rewritingByPool.get(pool.name())));
         }
-        return new RouteHandler(new RouteTable(built));
+        return new RouteHandler(new RouteTable(built), maxBodySize);
     }
 
     /** ProxyPassReverse for a pool, derived from every route that sends traffic to it. */
@@ -96,11 +99,19 @@ public final class RouteHandler implements HttpHandler {
             Responses.plain(exchange, route.config.status(), null);
             return;
         }
+        if (BodyLimit.declaredTooLarge(exchange, maxBodySize)) {
+            Responses.plain(exchange, 413, "the request body is larger than " + maxBodySize + " bytes");
+            return;
+        }
         String forwarded = route.rewrite == null ? path : route.rewrite.apply(path);
         if (!forwarded.equals(raw) || exchange.isHostIncludedInRequestURI()) {
             exchange.setRequestURI(forwarded, false);
         }
         exchange.addResponseCommitListener(route.responseRewriting);
+        if (maxBodySize >= 0) {
+            RequestTrace trace = RequestTrace.of(exchange);
+            BodyLimit.enforce(exchange, maxBodySize, trace::abortBackendForOversizeBody);
+        }
         route.pool.handler().handleRequest(exchange);
     }
 

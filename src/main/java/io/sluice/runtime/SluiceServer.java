@@ -100,6 +100,16 @@ public final class SluiceServer implements AutoCloseable {
         throw new IllegalArgumentException("no listener " + listenerName);
     }
 
+    /** What the start-up log said about a listener: protocol, TLS engine and version, certificates. */
+    public String describe(String listenerName) {
+        for (RunningListener listener : listeners) {
+            if (listener.config().name().equals(listenerName)) {
+                return listener.description();
+            }
+        }
+        throw new IllegalArgumentException("no listener " + listenerName);
+    }
+
     int boundPort(String listenerName) {
         for (RunningListener listener : listeners) {
             if (listener.config().name().equals(listenerName)) {
