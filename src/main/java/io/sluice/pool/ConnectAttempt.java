@@ -6,7 +6,6 @@ import io.undertow.server.handlers.proxy.ProxyConnection;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.xnio.IoUtils;
-import org.xnio.Options;
 import org.xnio.XnioExecutor;
 
 /**
@@ -23,17 +22,15 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
     private final ProxyCallback<ProxyConnection> delegate;
     private final Member member;
     private final RequestTrace trace;
-    private final int websocketIdleMillis;
     private final boolean upgrade;
     private XnioExecutor.Key timer;
 
     ConnectAttempt(HttpServerExchange exchange, ProxyCallback<ProxyConnection> delegate, Member member, RequestTrace trace,
-                   int websocketIdleMillis, boolean upgrade) {
+                   boolean upgrade) {
         this.exchange = exchange;
         this.delegate = delegate;
         this.member = member;
         this.trace = trace;
-        this.websocketIdleMillis = websocketIdleMillis;
         this.upgrade = upgrade;
     }
 
@@ -69,14 +66,9 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
         trace.connected(System.nanoTime(), connection.getConnection());
         member.startRequest(exchange);
         if (upgrade) {
-            // An upgraded (WebSocket) connection is exclusive to this client: close it with
-            // the client, and give it its own idle limit instead of the response timeout.
+            // An upgrade gets an exclusive backend connection: close it with the client's.
+            // After a 101 it becomes a Tunnel with its own idle limit.
             exchange.getConnection().addCloseListener(closed -> IoUtils.safeClose(connection.getConnection()));
-            try {
-                connection.getConnection().setOption(Options.READ_TIMEOUT, websocketIdleMillis);
-            } catch (java.io.IOException | IllegalArgumentException ignored) {
-                // the option is best effort; the response timeout still bounds the connection
-            }
         }
         delegate.completed(exchange, connection);
     }

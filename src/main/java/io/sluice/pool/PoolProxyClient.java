@@ -25,9 +25,8 @@ final class PoolProxyClient implements ProxyClient {
     private final WeightedSchedule schedule;
     private final StickyRoute sticky;
     private final long connectTimeoutMillis;
-    private final int websocketIdleMillis;
 
-    PoolProxyClient(Member[] members, StickyRoute sticky, long connectTimeoutMillis, long websocketIdleMillis) {
+    PoolProxyClient(Member[] members, StickyRoute sticky, long connectTimeoutMillis) {
         this.members = members;
         int[] weights = new int[members.length];
         for (int i = 0; i < members.length; i++) {
@@ -36,7 +35,6 @@ final class PoolProxyClient implements ProxyClient {
         this.schedule = new WeightedSchedule(weights);
         this.sticky = sticky;
         this.connectTimeoutMillis = connectTimeoutMillis;
-        this.websocketIdleMillis = (int) Math.min(Integer.MAX_VALUE, websocketIdleMillis);
     }
 
     @Override
@@ -55,7 +53,7 @@ final class PoolProxyClient implements ProxyClient {
         }
         trace.attempt(member);
         boolean upgrade = exchange.getRequestHeaders().contains(Headers.UPGRADE);
-        ConnectAttempt attempt = new ConnectAttempt(exchange, callback, member, trace, websocketIdleMillis, upgrade);
+        ConnectAttempt attempt = new ConnectAttempt(exchange, callback, member, trace, upgrade);
         attempt.start(connectTimeoutMillis);
         member.connections().connect(target, exchange, attempt, timeout, timeUnit, upgrade);
     }

@@ -126,6 +126,10 @@ public final class RequestTrace {
         }
     }
 
+    ClientConnection backend() {
+        return backend;
+    }
+
     public boolean bodyTooLarge() {
         return bodyTooLarge;
     }

@@ -2,6 +2,7 @@ package io.sluice.route;
 
 import io.sluice.http.HopByHop;
 import io.sluice.pool.RequestTrace;
+import io.sluice.pool.Tunnel;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.ResponseCommitListener;
 import io.undertow.util.HeaderMap;
@@ -20,10 +21,12 @@ final class ResponseRewriting implements ResponseCommitListener {
 
     private final ReverseRewriter rewriter;
     private final long responseTimeoutNanos;
+    private final long websocketIdleMillis;
 
-    ResponseRewriting(ReverseRewriter rewriter, long responseTimeoutNanos) {
+    ResponseRewriting(ReverseRewriter rewriter, long responseTimeoutNanos, long websocketIdleMillis) {
         this.rewriter = rewriter;
         this.responseTimeoutNanos = responseTimeoutNanos;
+        this.websocketIdleMillis = websocketIdleMillis;
     }
 
     @Override
@@ -35,6 +38,9 @@ final class ResponseRewriting implements ResponseCommitListener {
             trace.responseStarted(now);
         }
         if (exchange.getStatusCode() == 101) {
+            if (trace != null) {
+                Tunnel.install(exchange, trace, websocketIdleMillis);
+            }
             return; // the upgrade answer needs its Connection and Upgrade headers
         }
         HeaderMap headers = exchange.getResponseHeaders();

@@ -37,7 +37,7 @@ public final class RouteHandler implements HttpHandler {
         Map<String, ResponseRewriting> rewritingByPool = new HashMap<>();
         for (Pool pool : pools.values()) {
             rewritingByPool.put(pool.name(), new ResponseRewriting(reverseRewriter(pool.config(), routes),
-                    pool.config().responseTimeout().toNanos()));
+                    pool.config().responseTimeout().toNanos(), pool.config().websocketIdleTimeout().toMillis()));
         }
         List<Route> built = new ArrayList<>();
         for (RouteConfig route : routes) {

@@ -1,6 +1,7 @@
 package io.sluice.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.sluice.testing.Http;
@@ -106,6 +107,32 @@ class WebSocketIT {
         HttpClient client = HttpClient.newBuilder().sslContext(Http.trustingContext()).build();
         echo(client, URI.create("wss://localhost:" + sluice.port("https") + "/ws"));
         assertEquals("https websocket Upgrade", upgrades.poll(5, TimeUnit.SECONDS));
+    }
+
+    /**
+     * A proxied WebSocket has its own idle limit, not the pool's response-timeout: it stays
+     * open through silences longer than response-timeout, and is closed once it has been
+     * silent for websocket-idle-timeout.
+     */
+    @Test
+    void webSocketIdleTimeoutIsItsOwn() throws Exception {
+        sluice = RunningSluice.start(dir, E2eSupport.config("{ name = plain, bind = \"127.0.0.1:0\" }", "",
+                "response-timeout = 1s\nwebsocket-idle-timeout = 3s", "http://127.0.0.1:" + backend.port()));
+        Collector collector = new Collector();
+        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + sluice.port("plain") + "/ws"), collector).get(10, TimeUnit.SECONDS);
+        try {
+            Thread.sleep(1800); // longer than response-timeout
+            socket.sendText("still there?", true).get(5, TimeUnit.SECONDS);
+            assertEquals("text:echo: still there?", collector.next());
+            long idleSince = System.nanoTime();
+            String end = collector.next(); // nothing is sent: the proxy closes the idle tunnel
+            long idleMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - idleSince);
+            assertTrue(end.startsWith("close:") || end.startsWith("error:"), end);
+            assertTrue(idleMillis >= 2500, "closed after " + idleMillis + " ms of silence, before websocket-idle-timeout");
+        } finally {
+            socket.abort();
+        }
     }
 
     /** Opens a WebSocket, checks text, a large text and a binary echo, then a clean close. */
