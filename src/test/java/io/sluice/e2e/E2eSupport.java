@@ -29,6 +29,15 @@ final class E2eSupport {
                 + "}\n";
     }
 
+    /** Sluice with an https listener (this engine, an RSA certificate for localhost) and a plain one, in front of one backend. */
+    static RunningSluice httpsAndPlain(java.nio.file.Path dir, String engine, int backendPort) throws Exception {
+        io.sluice.testing.TestCertificates.PemFiles cert = io.sluice.testing.TestCertificates.write(dir, "RSA", "localhost", "127.0.0.1");
+        return RunningSluice.start(dir, config(
+                "{ name = https, bind = \"127.0.0.1:0\", tls { engine = " + engine + ", " + cert.hocon() + " } }\n"
+                        + "{ name = plain, bind = \"127.0.0.1:0\" }",
+                "", "", "http://127.0.0.1:" + backendPort));
+    }
+
     /** The DNS and IP subjectAltNames of a certificate. */
     static List<String> subjectAltNames(X509Certificate certificate) throws CertificateParsingException {
         List<String> names = new ArrayList<>();

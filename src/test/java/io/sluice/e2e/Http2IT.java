@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sluice.testing.CurlClient;
 import io.sluice.testing.Http;
 import io.sluice.testing.RunningSluice;
-import io.sluice.testing.TestCertificates;
 import io.sluice.testing.UndertowBackend;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,11 +58,7 @@ class Http2IT {
     }
 
     private void start(String engine) throws Exception {
-        TestCertificates.PemFiles cert = TestCertificates.write(dir, "RSA", "localhost", "127.0.0.1");
-        sluice = RunningSluice.start(dir, E2eSupport.config(
-                "{ name = https, bind = \"127.0.0.1:0\", tls { engine = " + engine + ", " + cert.hocon() + " } }\n"
-                        + "{ name = plain, bind = \"127.0.0.1:0\" }",
-                "", "", "http://127.0.0.1:" + backend.port()));
+        sluice = E2eSupport.httpsAndPlain(dir, engine, backend.port());
     }
 
     @ParameterizedTest(name = "engine = {0}")

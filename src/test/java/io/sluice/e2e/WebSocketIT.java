@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.sluice.testing.Http;
 import io.sluice.testing.RunningSluice;
-import io.sluice.testing.TestCertificates;
 import io.sluice.testing.UndertowBackend;
 import io.undertow.Handlers;
 import io.undertow.websockets.core.AbstractReceiveListener;
@@ -85,11 +84,7 @@ class WebSocketIT {
     }
 
     private void start(String engine) throws Exception {
-        TestCertificates.PemFiles cert = TestCertificates.write(dir, "RSA", "localhost", "127.0.0.1");
-        sluice = RunningSluice.start(dir, E2eSupport.config(
-                "{ name = https, bind = \"127.0.0.1:0\", tls { engine = " + engine + ", " + cert.hocon() + " } }\n"
-                        + "{ name = plain, bind = \"127.0.0.1:0\" }",
-                "", "", "http://127.0.0.1:" + backend.port()));
+        sluice = E2eSupport.httpsAndPlain(dir, engine, backend.port());
         upgrades.clear();
     }
 

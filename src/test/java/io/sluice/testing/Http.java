@@ -4,12 +4,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
+import io.sluice.tls.TrustMaterial;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /** JDK HttpClient helpers for tests. */
 public final class Http {
@@ -36,26 +33,8 @@ public final class Http {
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A client context that trusts any certificate and name (test listeners use self-signed ones). */
     public static SSLContext trustingContext() {
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, new SecureRandom());
-            return context;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return TrustMaterial.clientContext(TrustMaterial.trustAll());
     }
 }
