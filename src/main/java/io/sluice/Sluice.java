@@ -34,9 +34,7 @@ public final class Sluice {
         // jboss-logging (Undertow, XNIO) must pick SLF4J before its first logger is made
         System.setProperty("org.jboss.logging.provider", "slf4j");
         int code = execute(args, System.out, System.err);
-        if (code != OK || args.length == 0 || !(args[0].equals("run") || args[0].equals("demo"))) {
-            System.exit(code);
-        }
+        System.exit(code);
     }
 
     /** Runs a command; for run and demo it returns only once the server has stopped. */
@@ -122,6 +120,9 @@ public final class Sluice {
         } catch (StartupException e) {
             err.println("sluice: " + e.getMessage());
             return START_FAILED;
+        } catch (RuntimeException e) {
+            err.println("sluice: could not start: " + e);
+            return START_FAILED;
         }
         // Until in-process reload lands (the appliance issue), a HUP must not kill the
         // process the way the JVM's default handler would: say so and keep serving.
@@ -134,19 +135,32 @@ public final class Sluice {
         if (afterStart != null) {
             afterStart.run();
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            if (afterStop != null) {
-                afterStop.run();
+        // SIGTERM (systemctl stop) and SIGINT (Ctrl-C) stop gracefully and exit 0; a
+        // shutdown hook covers any other way the JVM is asked to exit.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stopRequested.countDown());
+            } catch (IllegalArgumentException unsupported) {
+                // not on this platform: the shutdown hook still stops the server
             }
-            stopped.countDown();
-        }, "sluice-shutdown"));
+        }
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopped.compareAndSet(false, true)) {
+                server.close();
+                if (afterStop != null) {
+                    afterStop.run();
+                }
+            }
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "sluice-shutdown"));
         try {
-            stopped.await();
+            stopRequested.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        stop.run();
         return OK;
     }
 }

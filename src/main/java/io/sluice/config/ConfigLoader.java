@@ -6,6 +6,8 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
+import io.sluice.route.PrefixRewrite;
+import io.sluice.route.SafePath;
 import io.sluice.tls.KeyMaterial;
 import io.sluice.tls.ServerTlsFactory;
 import io.sluice.tls.ServerTlsSettings;
@@ -35,6 +37,7 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Set<String> TLS_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2");
+    private static final Pattern MEMBER_PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
 
     private final Problems problems = new Problems();
     private final Path baseDirectory;
@@ -127,8 +130,12 @@ public final class ConfigLoader {
                 positive(limits, "idle-timeout"), limits.bytesOrUnlimited("max-body-size"));
         Section accessLog = root.section("access-log");
         String accessFile = accessLog.string("file");
-        AccessLogConfig accessLogConfig = new AccessLogConfig(accessLog.bool("enabled"),
-                accessFile.isEmpty() ? null : resolve(accessFile));
+        Path accessPath = accessFile.isEmpty() ? null : resolve(accessFile);
+        if (accessPath != null && !(Files.isWritable(accessPath)
+                || (!Files.exists(accessPath) && accessPath.getParent() != null && Files.isWritable(accessPath.getParent())))) {
+            accessLog.error("file", "cannot write the access log " + accessPath, "create its directory and let the sluice user write there");
+        }
+        AccessLogConfig accessLogConfig = new AccessLogConfig(accessLog.bool("enabled"), accessPath);
         int ioThreads = root.integer("io-threads", 0, 1024);
 
         boolean proxies = listeners.stream().anyMatch(listener -> listener.redirectTo() == null);
@@ -438,8 +445,12 @@ public final class ConfigLoader {
             if (path.endsWith("/")) {
                 path = path.substring(0, path.length() - 1);
             }
+            if (!path.isEmpty() && !MEMBER_PATH.matcher(path).matches()) {
+                section.error(key, "the context path of \"" + text + "\" may hold letters, digits and - . _ ~ / only", null);
+                return null;
+            }
             int port = uri.getPort() > 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
-            return new URI(scheme, null, uri.getHost(), port, path.isEmpty() ? null : path, null, null);
+            return URI.create(scheme + "://" + uri.getHost() + ":" + port + path);
         } catch (URISyntaxException e) {
             section.error(key, "\"" + text + "\" is not a valid URL: " + e.getReason(), null);
             return null;
@@ -503,9 +514,18 @@ public final class ConfigLoader {
             } else if (!pool.isEmpty() && !pools.containsKey(pool)) {
                 route.error("pool", "no pool is named \"" + pool + "\"", pools.isEmpty() ? "define it under pools { }" : DidYouMean.hint(pool, pools.keySet()));
             }
+            if (prefix.startsWith("/")) {
+                canonical(route, "prefix", prefix);
+            }
             String rewrite = route.string("rewrite");
             if (!rewrite.isEmpty() && !rewrite.startsWith("/")) {
                 route.error("rewrite", "rewrite \"" + rewrite + "\" must start with /", null);
+            } else if (!rewrite.isEmpty() && canonical(route, "rewrite", rewrite) && prefix.startsWith("/")) {
+                try {
+                    new PrefixRewrite(prefix, rewrite);
+                } catch (IllegalArgumentException e) {
+                    route.error("rewrite", e.getMessage(), "end both prefix and rewrite with / (a directory mount), or neither");
+                }
             }
             if (!rewrite.isEmpty() && status != 0) {
                 route.error("rewrite", "a fixed-status route has nothing to rewrite", null);
@@ -517,6 +537,20 @@ public final class ConfigLoader {
     }
 
     // ---------------------------------------------------------------- shared
+
+    /** A prefix or rewrite must already be in the form SafePath gives request paths, or it could never match. */
+    private static boolean canonical(Section section, String key, String path) {
+        SafePath.Result normalized = SafePath.normalize(path);
+        if (normalized.path() == null) {
+            section.error(key, "\"" + path + "\" is not a safe path: " + normalized.rejection(), null);
+            return false;
+        }
+        if (!normalized.path().equals(path)) {
+            section.error(key, "\"" + path + "\" is not in canonical form", "write \"" + normalized.path() + "\"");
+            return false;
+        }
+        return true;
+    }
 
     private static Set<String> methods(Section section, String key) {
         Set<String> methods = new LinkedHashSet<>();

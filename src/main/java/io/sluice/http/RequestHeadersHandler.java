@@ -1,12 +1,14 @@
 package io.sluice.http;
 
 import io.sluice.config.Cidr;
+import io.sluice.pool.RequestTrace;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import io.undertow.util.Protocols;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -39,18 +41,34 @@ public final class RequestHeadersHandler implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         HeaderMap headers = exchange.getRequestHeaders();
+        if (exchange.getProtocol() == Protocols.HTTP_2_0 && !LineSafety.isSafe(exchange)) {
+            // HTTP/1.1's parser refuses these; HTTP/2 carries them as opaque bytes, and the
+            // HTTP/1.1 request to the backend would split on them (request smuggling).
+            Responses.plain(exchange, 400, "CR, LF or NUL in a header value or the query");
+            return;
+        }
         HopByHop.strip(headers, HopByHop.isUpgrade(headers));
+        boolean secure = exchange.getConnection().getSslSessionInfo() != null;
+        RequestTrace trace = RequestTrace.of(exchange);
         if (!isTrusted(exchange)) {
             for (HttpString name : FORWARDING) {
                 headers.remove(name);
             }
+            // From the connection, not from the request: over HTTP/2 the client chooses
+            // :scheme, and Undertow's proxy would report it as X-Forwarded-Proto.
+            headers.put(Headers.X_FORWARDED_PROTO, secure ? "https" : "http");
+            headers.put(Headers.X_FORWARDED_PORT, publicPort(exchange, secure));
+            trace.publicScheme(secure ? "https" : "http");
         } else {
+            String proto = headers.getFirst(Headers.X_FORWARDED_PROTO);
+            trace.publicScheme("https".equalsIgnoreCase(proto) ? "https" : proto != null ? "http" : secure ? "https" : "http");
             // Undertow's proxy appends the peer to the first X-Forwarded-For line only: fold
             // the lines into one so that no hop a trusted proxy reported is lost.
             foldLines(headers, Headers.X_FORWARDED_FOR);
             foldLines(headers, Headers.FORWARDED);
         }
-        if (requestIdHeader != null && !headers.contains(requestIdHeader)) {
+        if (requestIdHeader != null && !isWellFormedId(headers.getFirst(requestIdHeader))) {
+            // absent, or not an id (spaces would forge access-log fields): a fresh one
             headers.put(requestIdHeader, newRequestId());
         }
         next.handleRequest(exchange);
@@ -78,6 +96,37 @@ public final class RequestHeadersHandler implements HttpHandler {
             }
         }
         return false;
+    }
+
+    /** The port the client addressed: the Host header's, else the default of the real scheme. */
+    private static int publicPort(HttpServerExchange exchange, boolean secure) {
+        String host = exchange.getRequestHeaders().getFirst(Headers.HOST);
+        if (host != null) {
+            int colon = host.lastIndexOf(':');
+            if (colon > 0 && colon > host.lastIndexOf(']')) {
+                try {
+                    return Integer.parseInt(host.substring(colon + 1));
+                } catch (NumberFormatException ignored) {
+                    // fall through to the default
+                }
+            }
+        }
+        return secure ? 443 : 80;
+    }
+
+    /** 1 to 128 of letters, digits and . _ : - (UUIDs, hex ids, W3C trace ids). */
+    static boolean isWellFormedId(String id) {
+        if (id == null || id.isEmpty() || id.length() > 128) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** 128 random bits in hex: unique enough to correlate logs, and no SecureRandom lock per request. */

@@ -7,6 +7,13 @@ import java.net.InetSocketAddress;
 /** A bound listener: its config, its Undertow instance and the address the kernel gave it. */
 public record RunningListener(ListenerConfig config, Undertow undertow, InetSocketAddress address, String description) {
 
+    /** Stops accepting new connections; connections already open keep being served. */
+    public void suspendAccepting() {
+        for (Undertow.ListenerInfo info : undertow.getListenerInfo()) {
+            info.suspend();
+        }
+    }
+
     public void stop() {
         undertow.stop();
     }

@@ -34,8 +34,15 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
         this.upgrade = upgrade;
     }
 
-    void start(long connectTimeoutMillis) {
-        timer = exchange.getIoThread().executeAfter(this, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+    /**
+     * Arms the connect timer unless the attempt already ended (a pooled connection is
+     * handed over synchronously: no timer then). Callbacks come on the exchange's IO
+     * thread, the thread calling this, so nothing can finish in between.
+     */
+    void armTimer(long connectTimeoutMillis) {
+        if (!get()) {
+            timer = exchange.getIoThread().executeAfter(this, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+        }
     }
 
     private boolean finish() {
@@ -66,9 +73,15 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
         trace.connected(System.nanoTime(), connection.getConnection());
         member.startRequest(exchange);
         if (upgrade) {
-            // An upgrade gets an exclusive backend connection: close it with the client's.
-            // After a 101 it becomes a Tunnel with its own idle limit.
-            exchange.getConnection().addCloseListener(closed -> IoUtils.safeClose(connection.getConnection()));
+            // An upgrade gets an exclusive backend connection that Undertow never returns to
+            // its pool: after a 101 it becomes a Tunnel, otherwise it is closed with the
+            // exchange, so a client cannot pile up backend connections with Upgrade headers.
+            exchange.addExchangeCompleteListener((done, next) -> {
+                if (done.getStatusCode() != 101) {
+                    IoUtils.safeClose(connection.getConnection());
+                }
+                next.proceed();
+            });
         }
         delegate.completed(exchange, connection);
     }

@@ -51,7 +51,7 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         this.problemRetrySeconds = (int) Math.max(1, pool.problemRetry().toSeconds());
         this.problemRetryNanos = pool.problemRetry().toNanos();
         // Built last: ProxyConnectionPool copies the limits above in its constructor.
-        this.connections = new ProxyConnectionPool(this, config.origin(), ssl, client, options);
+        this.connections = new ProxyConnectionPool(this, config.url(), ssl, client, options);
     }
 
     public String name() {

@@ -4,6 +4,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.proxy.ProxyCallback;
 import io.undertow.server.handlers.proxy.ProxyClient;
 import io.undertow.server.handlers.proxy.ProxyConnection;
+import io.undertow.server.handlers.proxy.ProxyConnectionPool;
 import io.undertow.util.Headers;
 import java.util.concurrent.TimeUnit;
 
@@ -44,7 +45,7 @@ final class PoolProxyClient implements ProxyClient {
 
     @Override
     public void getConnection(ProxyTarget target, HttpServerExchange exchange, ProxyCallback<ProxyConnection> callback,
-                              long timeout, TimeUnit timeUnit) {
+                              long unusedTimeout, TimeUnit unusedTimeUnit) {
         RequestTrace trace = RequestTrace.of(exchange);
         Member member = choose(exchange, trace);
         if (member == null) {
@@ -54,8 +55,15 @@ final class PoolProxyClient implements ProxyClient {
         trace.attempt(member);
         boolean upgrade = exchange.getRequestHeaders().contains(Headers.UPGRADE);
         ConnectAttempt attempt = new ConnectAttempt(exchange, callback, member, trace, upgrade);
-        attempt.start(connectTimeoutMillis);
-        member.connections().connect(target, exchange, attempt, timeout, timeUnit, upgrade);
+        ProxyConnectionPool connections = member.connections();
+        // A member whose connections are all busy queues the request (Undertow's pool):
+        // that is load, not failure. The queue wait is bounded by Undertow itself and ends
+        // in a retry elsewhere without blaming the member; only real connects get the timer.
+        boolean queued = !upgrade && connections.available() == ProxyConnectionPool.AvailabilityType.FULL;
+        connections.connect(target, exchange, attempt, queued ? connectTimeoutMillis : -1, TimeUnit.MILLISECONDS, upgrade);
+        if (!queued) {
+            attempt.armTimer(connectTimeoutMillis);
+        }
     }
 
     /** The member for this attempt, or null when every member has been tried. */
@@ -74,10 +82,12 @@ final class PoolProxyClient implements ProxyClient {
         } else if (trace.affinity() == Affinity.HIT) {
             trace.affinity(Affinity.FAILOVER); // the session's member failed to connect
         }
-        long start = schedule.next();
+        // Each draw takes a fresh position in the weighted sequence, so skipping a member
+        // out of rotation spreads its share over the others by weight, rather than handing
+        // it all to whichever member follows it in the sequence.
         Member outOfRotation = null;
-        for (int step = 0; step < schedule.length(); step++) {
-            int index = schedule.at(start + step);
+        for (int draw = 0; draw < 2 * schedule.length(); draw++) {
+            int index = schedule.at(schedule.next());
             if (trace.attempted(index)) {
                 continue;
             }
@@ -87,6 +97,16 @@ final class PoolProxyClient implements ProxyClient {
             }
             if (outOfRotation == null) {
                 outOfRotation = candidate;
+            }
+        }
+        for (Member candidate : members) { // many draws missed: look at every member once
+            if (!trace.attempted(candidate.index())) {
+                if (candidate.isUsable()) {
+                    return candidate;
+                }
+                if (outOfRotation == null) {
+                    outOfRotation = candidate;
+                }
             }
         }
         // Every member not yet tried is out of rotation: trying one beats a certain 503

@@ -26,6 +26,7 @@ public final class RequestTrace {
     private long upstreamHeadersNanos;
     private ClientConnection backend;
     private boolean bodyTooLarge;
+    private String publicScheme;
     private String method;
     private String originalUri;
     private String originalQuery;
@@ -58,6 +59,15 @@ public final class RequestTrace {
             out.append('?').append(originalQuery);
         }
         out.append(' ').append(protocol);
+    }
+
+    /** The scheme the client used as far as Sluice can trust it: the connection's, or a trusted proxy's. */
+    public String publicScheme() {
+        return publicScheme;
+    }
+
+    public void publicScheme(String scheme) {
+        this.publicScheme = scheme;
     }
 
     public long startNanos() {

@@ -18,6 +18,14 @@ import io.undertow.util.HttpString;
  */
 final class ResponseRewriting implements ResponseCommitListener {
     private static final HttpString REFRESH = new HttpString("Refresh");
+    /**
+     * Put in the reason-phrase slot before proxying. Undertow's proxy overwrites the slot
+     * with the backend's phrase (null for Tomcat, which sends none) whenever it relays a
+     * response, so finding this very instance at commit means Sluice's proxy made the
+     * response itself. A distinct instance, compared by identity.
+     */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    static final String NOT_RELAYED = new String("not relayed");
 
     private final ReverseRewriter rewriter;
     private final long responseTimeoutNanos;
@@ -32,10 +40,13 @@ final class ResponseRewriting implements ResponseCommitListener {
     @Override
     public void beforeCommit(HttpServerExchange exchange) {
         RequestTrace trace = exchange.getAttachment(RequestTrace.KEY);
-        if (trace != null) {
-            long now = System.nanoTime();
-            correctGatewayStatus(exchange, trace, now);
-            trace.responseStarted(now);
+        if (exchange.getReasonPhrase() == NOT_RELAYED) {
+            exchange.setReasonPhrase(null);
+            if (trace != null) {
+                correctGatewayStatus(exchange, trace, System.nanoTime());
+            }
+        } else if (trace != null) {
+            trace.responseStarted(System.nanoTime());
         }
         if (exchange.getStatusCode() == 101) {
             if (trace != null) {
@@ -45,7 +56,7 @@ final class ResponseRewriting implements ResponseCommitListener {
         }
         HeaderMap headers = exchange.getResponseHeaders();
         HopByHop.strip(headers, false);
-        String scheme = exchange.getRequestScheme();
+        String scheme = trace != null && trace.publicScheme() != null ? trace.publicScheme() : exchange.getRequestScheme();
         String authority = exchange.getRequestHeaders().getFirst(Headers.HOST);
         if (authority == null) {
             return;
@@ -71,16 +82,13 @@ final class ResponseRewriting implements ResponseCommitListener {
     }
 
     /**
-     * Undertow's proxy answers 503 for every failure, also when the backend was reached and
-     * then timed out or hung up without answering. Its own answers carry no reason phrase
-     * (a relayed backend response always does, since Undertow 2.3.24), so those are told
-     * apart and corrected as a gateway should: 504 after the response timeout, else 502;
-     * and 413 when the failure was a request body over limits.max-body-size.
+     * Undertow's proxy answers 503 for every failure of its own, also when the backend was
+     * reached and then timed out or hung up without answering. Such answers are corrected
+     * as a gateway should: 504 after the response timeout, else 502; and 413 when the
+     * failure was a request body over limits.max-body-size. Relayed backend responses are
+     * never touched (see NOT_RELAYED).
      */
     private void correctGatewayStatus(HttpServerExchange exchange, RequestTrace trace, long now) {
-        if (exchange.getReasonPhrase() != null || exchange.getStatusCode() < 500) {
-            return; // relayed from the backend, or not an error
-        }
         if (trace.bodyTooLarge()) {
             exchange.setStatusCode(413);
             return;

@@ -3,7 +3,7 @@ package io.sluice.route;
 import io.sluice.config.PoolConfig;
 import io.sluice.config.RouteConfig;
 import io.sluice.config.MemberConfig;
-import io.sluice.http.BodyLimit;
+import io.sluice.http.RequestBodyGuard;
 import io.sluice.http.MethodGuardHandler;
 import io.sluice.http.Responses;
 import io.sluice.pool.Pool;
@@ -85,7 +85,7 @@ public final class RouteHandler implements HttpHandler {
             return;
         }
         String path = safe.path();
-        Route route = table.match(exchange, path);
+        Route route = table.match(exchange, SafePath.routingPath(path));
         if (route == null) {
             Responses.plain(exchange, 404, null);
             return;
@@ -99,19 +99,33 @@ public final class RouteHandler implements HttpHandler {
             Responses.plain(exchange, route.config.status(), null);
             return;
         }
-        if (BodyLimit.declaredTooLarge(exchange, maxBodySize)) {
+        if (RequestBodyGuard.declaredTooLarge(exchange, maxBodySize)) {
             Responses.plain(exchange, 413, "the request body is larger than " + maxBodySize + " bytes");
             return;
         }
+        if (!path.startsWith(route.prefix)) {
+            // only when a path parameter sits inside the prefix ("/apim-tok;x=1en"): nothing
+            // legitimate sends that, and rewriting it could not be done safely
+            Responses.plain(exchange, 400, "path parameter inside the route prefix");
+            return;
+        }
         String forwarded = route.rewrite == null ? path : route.rewrite.apply(path);
+        if (forwarded != path) {
+            // the join can create a segment SafePath never saw: "/is-../x" under
+            // "/is-" -> "/app/" becomes "/app/../x"
+            SafePath.Result joined = SafePath.normalize(forwarded);
+            if (joined.path() == null) {
+                Responses.plain(exchange, 400, joined.rejection());
+                return;
+            }
+            forwarded = joined.path();
+        }
         if (!forwarded.equals(raw) || exchange.isHostIncludedInRequestURI()) {
             exchange.setRequestURI(forwarded, false);
         }
+        exchange.setReasonPhrase(ResponseRewriting.NOT_RELAYED);
         exchange.addResponseCommitListener(route.responseRewriting);
-        if (maxBodySize >= 0) {
-            RequestTrace trace = RequestTrace.of(exchange);
-            BodyLimit.enforce(exchange, maxBodySize, trace::abortBackendForOversizeBody);
-        }
+        RequestBodyGuard.install(exchange, maxBodySize, RequestTrace.of(exchange)::abortBackendForOversizeBody);
         route.pool.handler().handleRequest(exchange);
     }
 

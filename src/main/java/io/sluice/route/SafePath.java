@@ -91,6 +91,14 @@ public final class SafePath {
                 if (isDotSegment(nameLen, nameAllDots)) {
                     return DOT_SEGMENT;
                 }
+                if (nameLen == 0 && !inParams) {
+                    // "//": merged, as Tomcat, nginx (merge_slashes) and httpd do, so that
+                    // "//carbon" cannot slip past a route for "/carbon"
+                    if (out == null) {
+                        out = copyOfPrefix(rawPath, i);
+                    }
+                    continue;
+                }
                 nameLen = 0;
                 nameAllDots = true;
                 inParams = false;
@@ -160,6 +168,37 @@ public final class SafePath {
             return DOT_SEGMENT;
         }
         return new Result(out == null ? rawPath : out.toString(), null);
+    }
+
+    /**
+     * The path as a servlet container resolves it for mapping: path parameters (";...")
+     * removed from every segment, and segments left empty by that merged away. Routes are
+     * matched on this view, so "/carbon;x/admin" and "/;x/carbon" meet the route for
+     * "/carbon" as Tomcat would. Takes a path accepted by {@link #normalize}; returns the
+     * same instance when it holds no ';'.
+     */
+    public static String routingPath(String normalizedPath) {
+        if (normalizedPath.indexOf(';') < 0) {
+            return normalizedPath;
+        }
+        StringBuilder out = new StringBuilder(normalizedPath.length());
+        int n = normalizedPath.length();
+        int start = 1;
+        while (start <= n) {
+            int end = normalizedPath.indexOf('/', start);
+            if (end < 0) {
+                end = n;
+            }
+            int semi = normalizedPath.indexOf(';', start);
+            int nameEnd = semi >= 0 && semi < end ? semi : end;
+            if (nameEnd > start) {
+                out.append('/').append(normalizedPath, start, nameEnd);
+            } else if (end == n) {
+                out.append('/'); // a trailing empty segment keeps the trailing slash
+            }
+            start = end + 1;
+        }
+        return out.length() == 0 ? "/" : out.toString();
     }
 
     private static boolean isDotSegment(int nameLen, boolean nameAllDots) {

@@ -123,6 +123,9 @@ public final class SluiceServer implements AutoCloseable {
     /** Stops accepting, lets requests in flight finish (up to the drain timeout), then releases everything. */
     @Override
     public void close() {
+        for (RunningListener listener : listeners) {
+            listener.suspendAccepting(); // new connections are refused, so clients go elsewhere at once
+        }
         gracefulShutdown.shutdown();
         try {
             if (!gracefulShutdown.awaitShutdown(DRAIN_TIMEOUT.toMillis())) {

@@ -19,8 +19,6 @@ class SafePathTest {
             "/",
             "/is-commonauth",
             "/authenticationendpoint/login.do",
-            "/a//b",                               // double slashes kept as sent
-            "//",
             "/a/",
             "/shop;jsessionid=ABC123.node1/cart",  // path parameters kept
             "/a;jsessionid=abc.node1",
@@ -47,6 +45,10 @@ class SafePathTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', value = {
             "/%61pi                 | /api",
+            "/a//b                  | /a/b",       // slashes merged, as Tomcat resolves them
+            "//                     | /",
+            "//carbon/admin         | /carbon/admin",
+            "/a///b//               | /a/b/",
             "/%41%5a%30%2D%2e%5F%7E | /AZ0-._~",
             "/a%2db                 | /a-b",
             "/%7euser               | /~user",
@@ -156,5 +158,25 @@ class SafePathTest {
             }
         }
         return false;
+    }
+
+    @ParameterizedTest(name = "routing view of {0} is {1}")
+    @CsvSource(delimiter = '|', value = {
+            "/carbon/admin                     | /carbon/admin",
+            "/carbon;x/admin                   | /carbon/admin",
+            "/;x/carbon                        | /carbon",
+            "/a;jsessionid=abc.node1           | /a",
+            "/is-commonauth;jsessionid=A.n1/x  | /is-commonauth/x",
+            "/a/;x                             | /a/",
+            "/;x                               | /",
+    })
+    void routingViewDropsPathParametersAsTomcatDoes(String normalized, String expected) {
+        assertEquals(expected, SafePath.routingPath(normalized));
+    }
+
+    @Test
+    void routingViewOfAPathWithoutParametersIsTheSameInstance() {
+        String path = "/is-commonauth/x";
+        assertSame(path, SafePath.routingPath(path));
     }
 }
