@@ -404,7 +404,7 @@ public final class ConfigLoader {
         return new PoolConfig(name, members, new StickyConfig(cookies, pathParameter, separator), internalOrigins,
                 pool.bool("drop-internal-cookie-domain"), positive(pool, "connect-timeout"), positive(pool, "response-timeout"),
                 positive(pool, "websocket-idle-timeout"), connections, cached, positive(pool, "idle-connection-ttl"),
-                requestQueue(pool), pool.integer("retries", 0, 10), positive(pool, "problem-retry"),
+                requestQueue(pool), positive(pool, "queue-timeout"), pool.integer("retries", 0, 10), positive(pool, "problem-retry"),
                 new BackendTlsConfig(verify, caBundle));
     }
 

@@ -18,6 +18,7 @@ public record PoolConfig(
         int cachedConnectionsPerThread,
         Duration idleConnectionTtl,
         int requestQueue,
+        Duration queueTimeout,
         int retries,
         Duration problemRetry,
         BackendTlsConfig tls) {

@@ -67,7 +67,7 @@ public final class Pool implements AutoCloseable {
             memberTrust.watch(members);
         }
         PoolProxyClient proxyClient = new PoolProxyClient(members, new StickyRoute(config.sticky()),
-                config.connectTimeout().toMillis());
+                config.connectTimeout().toMillis(), config.queueTimeout().toMillis());
         HttpHandler handler = ProxyHandler.builder()
                 .setProxyClient(proxyClient)
                 .setMaxRequestTime(-1) // bounded per read by response-timeout instead: long downloads stay legal

@@ -26,8 +26,9 @@ final class PoolProxyClient implements ProxyClient {
     private final WeightedSchedule schedule;
     private final StickyRoute sticky;
     private final long connectTimeoutMillis;
+    private final long queueTimeoutMillis;
 
-    PoolProxyClient(Member[] members, StickyRoute sticky, long connectTimeoutMillis) {
+    PoolProxyClient(Member[] members, StickyRoute sticky, long connectTimeoutMillis, long queueTimeoutMillis) {
         this.members = members;
         int[] weights = new int[members.length];
         for (int i = 0; i < members.length; i++) {
@@ -36,6 +37,7 @@ final class PoolProxyClient implements ProxyClient {
         this.schedule = new WeightedSchedule(weights);
         this.sticky = sticky;
         this.connectTimeoutMillis = connectTimeoutMillis;
+        this.queueTimeoutMillis = queueTimeoutMillis;
     }
 
     @Override
@@ -58,9 +60,10 @@ final class PoolProxyClient implements ProxyClient {
         ProxyConnectionPool connections = member.connections();
         // A member whose connections are all busy queues the request (Undertow's pool):
         // that is load, not failure. The queue wait is bounded by Undertow itself and ends
-        // in a retry elsewhere without blaming the member; only real connects get the timer.
+        // (queue-timeout) in a retry elsewhere without blaming the member; only real
+        // connects get the connect timer.
         boolean queued = !upgrade && connections.available() == ProxyConnectionPool.AvailabilityType.FULL;
-        connections.connect(target, exchange, attempt, queued ? connectTimeoutMillis : -1, TimeUnit.MILLISECONDS, upgrade);
+        connections.connect(target, exchange, attempt, queued ? queueTimeoutMillis : -1, TimeUnit.MILLISECONDS, upgrade);
         if (!queued) {
             attempt.armTimer(connectTimeoutMillis);
         }

@@ -197,4 +197,35 @@ class ConfigErrorsTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
         assertEquals(file + ":6: sluic: unknown top-level key \"sluic\"\n    hint: every setting lives inside sluice { ... }", e.problems().get(0).render());
     }
+
+    @Test
+    void rewriteThatWouldJoinBadlyIsRefused() throws Exception {
+        List<String> problems = problems(LISTENER + "routes = [ { prefix = \"/app/\", pool = is, rewrite = \"/backend\" } ]\n" + POOL);
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith(file() + ":3: sluice.routes[0].rewrite: "), problems.get(0));
+        assertTrue(problems.get(0).contains("hint: end both prefix and rewrite with /"), problems.get(0));
+    }
+
+    @Test
+    void prefixMustBeInCanonicalForm() throws Exception {
+        List<String> problems = problems(LISTENER + "routes = [ { prefix = \"/caf%c3%a9\", pool = is }, { prefix = \"/a//b\", pool = is } ]\n" + POOL);
+        assertTrue(problems.contains(file() + ":3: sluice.routes[0].prefix: \"/caf%c3%a9\" is not in canonical form\n    hint: write \"/caf%C3%A9\""),
+                problems.toString());
+        assertTrue(problems.contains(file() + ":3: sluice.routes[1].prefix: \"/a//b\" is not in canonical form\n    hint: write \"/a/b\""),
+                problems.toString());
+    }
+
+    @Test
+    void memberContextPathMustBePlain() throws Exception {
+        List<String> problems = problems(LISTENER + ROUTE + "pools { is { members = [ { url = \"http://10.0.0.1:1/a%2Fb\" } ] } }\n");
+        assertEquals(List.of(file() + ":4: sluice.pools.is.members[0].url: the context path of \"http://10.0.0.1:1/a%2Fb\" may hold letters, digits and - . _ ~ / only"),
+                problems);
+    }
+
+    @Test
+    void unwritableAccessLogIsFoundByCheck() throws Exception {
+        List<String> problems = problems(LISTENER + ROUTE + POOL + "access-log { file = \"/proc/forbidden/access.log\" }\n");
+        assertEquals(List.of(file() + ":5: sluice.access-log.file: cannot write the access log /proc/forbidden/access.log\n"
+                + "    hint: create its directory and let the sluice user write there"), problems);
+    }
 }

@@ -1,0 +1,108 @@
+package io.sluice.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * A deliberately naive HTTP/2 client: h2c upgrade, then one request on stream 3 whose
+ * header values are sent as given (HPACK literals, no Huffman, no validation), so tests
+ * can send what real clients refuse to: CR/LF in values, a forged :scheme.
+ */
+public final class RawHttp2 {
+    private RawHttp2() {
+    }
+
+    /** Returns the :status of the answer on stream 3. */
+    public static int request(InetSocketAddress address, String method, String scheme, String path, Map<String, String> headers)
+            throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(address, 5000);
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /h2c-warmup HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: \r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            ByteArrayOutputStream block = new ByteArrayOutputStream();
+            literal(block, ":method", method);
+            literal(block, ":scheme", scheme);
+            literal(block, ":path", path);
+            literal(block, ":authority", "x");
+            for (Map.Entry<String, String> header : headers.entrySet()) {
+                literal(block, header.getKey(), header.getValue());
+            }
+            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            frame(out, 4, 0, 0, new byte[0]);               // SETTINGS
+            frame(out, 1, 0x5, 3, block.toByteArray());     // HEADERS, END_STREAM | END_HEADERS
+            out.flush();
+            return statusOnStream3(socket.getInputStream());
+        }
+    }
+
+    private static int statusOnStream3(InputStream raw) throws IOException {
+        DataInputStream in = new DataInputStream(raw);
+        // skip the HTTP/1.1 101 head
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed before the 101");
+            }
+            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        while (true) {
+            int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+            int type = in.readUnsignedByte();
+            in.readUnsignedByte();
+            int stream = in.readInt() & 0x7fffffff;
+            byte[] payload = in.readNBytes(length);
+            if (stream == 3 && type == 1) {
+                return decodeStatus(payload);
+            }
+            if (stream == 3 && type == 3) {
+                return -1; // RST_STREAM: refused at the HTTP/2 layer
+            }
+        }
+    }
+
+    /** The first header of a response is :status, as an indexed field (HPACK static table 8..14). */
+    private static int decodeStatus(byte[] block) {
+        int first = block[0] & 0xff;
+        if ((first & 0x80) != 0) {
+            return switch (first & 0x7f) {
+                case 8 -> 200;
+                case 9 -> 204;
+                case 10 -> 206;
+                case 11 -> 304;
+                case 12 -> 400;
+                case 13 -> 404;
+                case 14 -> 500;
+                default -> 0;
+            };
+        }
+        // literal with indexed name :status (index 8): value follows as a plain string
+        int length = block[1] & 0x7f;
+        return Integer.parseInt(new String(block, 2, length, StandardCharsets.ISO_8859_1));
+    }
+
+    private static void literal(ByteArrayOutputStream block, String name, String value) {
+        byte[] n = name.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] v = value.getBytes(StandardCharsets.ISO_8859_1);
+        block.write(0x00); // literal without indexing, new name
+        block.write(n.length);
+        block.writeBytes(n);
+        block.write(v.length);
+        block.writeBytes(v);
+    }
+
+    private static void frame(OutputStream out, int type, int flags, int stream, byte[] payload) throws IOException {
+        out.write(new byte[] {(byte) (payload.length >> 16), (byte) (payload.length >> 8), (byte) payload.length, (byte) type, (byte) flags,
+            (byte) (stream >> 24), (byte) (stream >> 16), (byte) (stream >> 8), (byte) stream});
+        out.write(payload);
+    }
+}
