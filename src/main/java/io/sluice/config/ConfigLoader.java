@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
+import io.sluice.http.LineSafety;
 import io.sluice.route.PrefixRewrite;
 import io.sluice.route.SafePath;
 import io.sluice.tls.KeyMaterial;
@@ -339,9 +340,10 @@ public final class ConfigLoader {
             }
             int weight = member.integer("weight", 0, 100);
             if (weight == 0) {
-                member.error("weight", "weight 0 is not supported", "to take a member out of rotation use its state (draining/disabled), "
-                        + "which the balancing issue adds; weights run from 1 to 100");
+                member.error("weight", "weight 0 is not supported", "to take a member out of rotation set state = draining or disabled; "
+                        + "weights run from 1 to 100");
             }
+            MemberState state = choice(member, "state", MemberState.class, MemberState.ACTIVE);
             String memberName = member.string("name");
             if (memberName.isEmpty()) {
                 memberName = !route.isEmpty() ? route : url != null ? url.getHost() + ":" + url.getPort() : null;
@@ -353,16 +355,31 @@ public final class ConfigLoader {
                 names.put(memberName, member);
             }
             if (url != null) {
-                members.add(new MemberConfig(memberName, url, route, Math.max(weight, 1)));
+                members.add(new MemberConfig(memberName, url, route, Math.max(weight, 1), state));
             }
         }
 
         Section sticky = pool.section("sticky");
+        List<StickyConfig.AffinityMode> modes = new ArrayList<>();
+        for (String mode : sticky.strings("modes")) {
+            StickyConfig.AffinityMode parsed = parseChoice(mode, StickyConfig.AffinityMode.class);
+            if (parsed == null) {
+                sticky.error("modes", "unknown affinity mode \"" + mode + "\"", "use route, learn or insert; "
+                        + DidYouMean.hint(mode, List.of("route", "learn", "insert")));
+            } else if (modes.contains(parsed)) {
+                sticky.error("modes", "affinity mode \"" + mode + "\" is listed twice", null);
+            } else {
+                modes.add(parsed);
+            }
+        }
         List<String> cookies = sticky.strings("cookies");
         for (String cookie : cookies) {
             if (!TOKEN.matcher(cookie).matches()) {
                 sticky.error("cookies", "\"" + cookie + "\" is not a valid cookie name", null);
             }
+        }
+        if ((modes.contains(StickyConfig.AffinityMode.LEARN)) && cookies.isEmpty()) {
+            sticky.error("cookies", "the learn mode needs the session cookie's name", "cookies = [JSESSIONID]");
         }
         String separator = sticky.string("separator");
         if (separator.isEmpty() || separator.indexOf(';') >= 0 || separator.indexOf('=') >= 0 || separator.indexOf(',') >= 0) {
@@ -371,6 +388,41 @@ public final class ConfigLoader {
         String pathParameter = sticky.string("path-parameter");
         if (!pathParameter.isEmpty() && !TOKEN.matcher(pathParameter).matches()) {
             sticky.error("path-parameter", "\"" + pathParameter + "\" is not a valid path parameter name", null);
+        }
+        Section learn = sticky.section("learn");
+        StickyConfig.Learn learnConfig = new StickyConfig.Learn(learn.integer("max-entries", 16, 50_000_000), positive(learn, "session-timeout"));
+        Section insert = sticky.section("insert");
+        String insertCookie = insert.string("cookie");
+        if (!TOKEN.matcher(insertCookie).matches()) {
+            insert.error("cookie", "\"" + insertCookie + "\" is not a valid cookie name", null);
+        } else if (modes.contains(StickyConfig.AffinityMode.INSERT) && cookies.contains(insertCookie)) {
+            insert.error("cookie", "the inserted cookie must not be one of the backend's session cookies", "e.g. cookie = SLUICEID");
+        }
+        String insertPath = insert.string("path");
+        if (!insertPath.startsWith("/") || !LineSafety.isSafe(insertPath) || insertPath.indexOf(';') >= 0) {
+            insert.error("path", "\"" + insertPath + "\" is not a cookie path", "e.g. path = \"/\"");
+        }
+        String sameSite = insert.string("same-site");
+        if (!List.of("", "Strict", "Lax", "None").contains(sameSite)) {
+            insert.error("same-site", "\"" + sameSite + "\" is not a SameSite value", "Strict, Lax, None, or \"\"");
+        }
+        StickyConfig.Secure secure = choice(insert, "secure", StickyConfig.Secure.class, StickyConfig.Secure.AUTO);
+        if ("None".equals(sameSite) && secure == StickyConfig.Secure.OFF) {
+            insert.error("same-site", "browsers refuse SameSite=None without Secure", "secure = on or auto");
+        }
+        StickyConfig.Insert insertConfig = new StickyConfig.Insert(insertCookie, insertPath, secure, insert.bool("http-only"), sameSite,
+                insert.duration("max-age"));
+        StickyConfig stickyConfig = new StickyConfig(modes, cookies, pathParameter, separator, sticky.bool("failover"), learnConfig, insertConfig);
+        HealthConfig health = readHealth(pool.section("health"));
+        Section unavailable = pool.section("unavailable");
+        String pageFile = unavailable.string("page");
+        String page = null;
+        if (!pageFile.isEmpty()) {
+            try {
+                page = Files.readString(resolve(pageFile));
+            } catch (java.io.IOException e) {
+                unavailable.error("page", "cannot read " + resolve(pageFile) + ": " + e.getMessage(), null);
+            }
         }
 
         List<URI> internalOrigins = new ArrayList<>();
@@ -401,10 +453,13 @@ public final class ConfigLoader {
         if (cached > connections) {
             pool.error("cached-connections-per-thread", "cannot exceed connections-per-thread (" + connections + ")", null);
         }
-        return new PoolConfig(name, members, new StickyConfig(cookies, pathParameter, separator), internalOrigins,
+        return new PoolConfig(name, members, choice(pool, "method", PoolConfig.BalanceMethod.class, PoolConfig.BalanceMethod.ROUND_ROBIN),
+                stickyConfig, health, internalOrigins,
                 pool.bool("drop-internal-cookie-domain"), positive(pool, "connect-timeout"), positive(pool, "response-timeout"),
                 positive(pool, "websocket-idle-timeout"), connections, cached, positive(pool, "idle-connection-ttl"),
                 requestQueue(pool), positive(pool, "queue-timeout"), pool.integer("retries", 0, 10), positive(pool, "problem-retry"),
+                pool.integer("eject-after-failures", 1, 1000), pool.bool("eject-on-5xx"), positive(pool, "max-ejection-time"),
+                pool.duration("slow-start"), unavailable.duration("retry-after"), page,
                 new BackendTlsConfig(verify, caBundle));
     }
 
@@ -537,6 +592,66 @@ public final class ConfigLoader {
     }
 
     // ---------------------------------------------------------------- shared
+
+    private static HealthConfig readHealth(Section health) {
+        String path = health.string("path");
+        if (!path.isEmpty()) {
+            SafePath.Result safe = SafePath.normalize(path.indexOf('?') >= 0 ? path.substring(0, path.indexOf('?')) : path);
+            if (safe.path() == null || !LineSafety.isSafe(path)) {
+                health.error("path", "\"" + path + "\" is not a request path", "e.g. path = \"/api/health-check/v1.0/health\"");
+            }
+        }
+        String method = health.string("method").toUpperCase(Locale.ROOT);
+        if (!List.of("GET", "HEAD", "OPTIONS").contains(method)) {
+            health.error("method", "health checks use GET, HEAD or OPTIONS, not \"" + method + "\"", null);
+        }
+        String expect = health.string("expect-status");
+        int from = 200;
+        int to = 399;
+        java.util.regex.Matcher range = Pattern.compile("([1-5][0-9][0-9])(?:-([1-5][0-9][0-9]))?").matcher(expect);
+        if (range.matches()) {
+            from = Integer.parseInt(range.group(1));
+            to = range.group(2) == null ? from : Integer.parseInt(range.group(2));
+            if (to < from) {
+                health.error("expect-status", "the range \"" + expect + "\" is empty", "write low-high, e.g. 200-399");
+            }
+        } else {
+            health.error("expect-status", "\"" + expect + "\" is not a status or status range", "e.g. \"200\" or \"200-399\"");
+        }
+        Duration interval = positive(health, "interval");
+        Duration timeout = positive(health, "timeout");
+        if (timeout.compareTo(interval) > 0) {
+            health.error("timeout", "a check's timeout (" + timeout.toMillis() + " ms) cannot exceed its interval (" + interval.toMillis() + " ms)", null);
+        }
+        String host = health.string("host");
+        if (!host.isEmpty() && (!LineSafety.isSafe(host) || host.indexOf(' ') >= 0)) {
+            health.error("host", "\"" + host + "\" is not a host name", null);
+        }
+        return new HealthConfig(path.isEmpty() ? null : path, method, from, to, health.string("expect-body"), interval, timeout,
+                health.integer("rise", 1, 100), health.integer("fall", 1, 100), host);
+    }
+
+    /** An enum value written in lower case with dashes (round-robin → ROUND_ROBIN). */
+    private static <E extends Enum<E>> E choice(Section section, String key, Class<E> type, E fallback) {
+        String text = section.string(key);
+        E parsed = parseChoice(text, type);
+        if (parsed == null) {
+            List<String> names = java.util.Arrays.stream(type.getEnumConstants())
+                    .map(value -> value.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList();
+            section.error(key, "unknown value \"" + text + "\"", "use " + String.join(", ", names) + "; " + DidYouMean.hint(text, names));
+            return fallback;
+        }
+        return parsed;
+    }
+
+    private static <E extends Enum<E>> E parseChoice(String text, Class<E> type) {
+        for (E value : type.getEnumConstants()) {
+            if (value.name().replace('_', '-').equalsIgnoreCase(text)) {
+                return value;
+            }
+        }
+        return null;
+    }
 
     /** A prefix or rewrite must already be in the form SafePath gives request paths, or it could never match. */
     private static boolean canonical(Section section, String key, String path) {

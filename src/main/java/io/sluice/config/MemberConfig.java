@@ -2,8 +2,8 @@ package io.sluice.config;
 
 import java.net.URI;
 
-/** One backend node: its origin (and context path), jvmRoute and weight. */
-public record MemberConfig(String name, URI url, String route, int weight) {
+/** One backend node: its origin (and context path), jvmRoute, weight and configured state. */
+public record MemberConfig(String name, URI url, String route, int weight, MemberState state) {
 
     /** The member URL's path without a trailing slash ("" for the root). */
     public String contextPath() {

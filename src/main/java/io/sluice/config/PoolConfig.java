@@ -8,7 +8,9 @@ import java.util.List;
 public record PoolConfig(
         String name,
         List<MemberConfig> members,
+        BalanceMethod method,
         StickyConfig sticky,
+        HealthConfig health,
         List<URI> internalOrigins,
         boolean dropInternalCookieDomain,
         Duration connectTimeout,
@@ -21,7 +23,16 @@ public record PoolConfig(
         Duration queueTimeout,
         int retries,
         Duration problemRetry,
+        int ejectAfterFailures,
+        boolean ejectOn5xx,
+        Duration maxEjectionTime,
+        Duration slowStart,
+        Duration retryAfter,
+        String unavailablePage,
         BackendTlsConfig tls) {
+
+    /** How new sessions are spread over the members. */
+    public enum BalanceMethod { ROUND_ROBIN, LEAST_BUSY }
 
     public PoolConfig {
         members = List.copyOf(members);

@@ -1,15 +1,36 @@
 package io.sluice.config;
 
+import java.time.Duration;
 import java.util.List;
 
-/** Where a request's session route is read: cookie values and a path parameter, "id.route". */
-public record StickyConfig(List<String> cookies, String pathParameter, String separator) {
+/**
+ * Session affinity of a pool: the modes tried in order, where session ids are read,
+ * and what happens when the session's member cannot serve.
+ */
+public record StickyConfig(List<AffinityMode> modes, List<String> cookies, String pathParameter, String separator, boolean failover,
+                           Learn learn, Insert insert) {
+
+    public enum AffinityMode { ROUTE, LEARN, INSERT }
+
+    /** secure = auto sets Secure when the client came over https. */
+    public enum Secure { AUTO, ON, OFF }
+
+    public record Learn(int maxEntries, Duration sessionTimeout) {
+    }
+
+    public record Insert(String cookie, String path, Secure secure, boolean httpOnly, String sameSite, Duration maxAge) {
+    }
 
     public StickyConfig {
+        modes = List.copyOf(modes);
         cookies = List.copyOf(cookies);
     }
 
+    public boolean has(AffinityMode mode) {
+        return modes.contains(mode);
+    }
+
     public boolean enabled() {
-        return !cookies.isEmpty() || !pathParameter.isEmpty();
+        return !modes.isEmpty();
     }
 }

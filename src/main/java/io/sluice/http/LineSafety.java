@@ -32,7 +32,7 @@ public final class LineSafety {
         return true;
     }
 
-    static boolean isSafe(String value) {
+    public static boolean isSafe(String value) {
         if (value == null) {
             return true;
         }

@@ -78,7 +78,10 @@ public final class AccessLogHandler implements HttpHandler, ExchangeCompletionLi
         line.append(" route=").append(trace.routeName() == null ? "-" : trace.routeName());
         Member member = trace.member();
         line.append(" member=").append(member == null ? "-" : member.name());
-        line.append(" sticky=").append(trace.affinity().logName());
+        line.append(" sticky=").append(trace.outcome().logName());
+        if (trace.stickySource() != null) {
+            line.append(':').append(trace.stickySource().name().toLowerCase(java.util.Locale.ROOT));
+        }
         long upstream = trace.upstreamMillis();
         line.append(" upstream_ms=").append(upstream < 0 ? "-" : Long.toString(upstream));
         line.append(" total_ms=").append((System.nanoTime() - trace.startNanos()) / 1_000_000);

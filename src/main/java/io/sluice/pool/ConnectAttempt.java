@@ -71,6 +71,7 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
             return;
         }
         trace.connected(System.nanoTime(), connection.getConnection());
+        member.connected();
         member.startRequest(exchange);
         if (upgrade) {
             // An upgrade gets an exclusive backend connection that Undertow never returns to

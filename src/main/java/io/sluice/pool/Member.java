@@ -1,6 +1,7 @@
 package io.sluice.pool;
 
 import io.sluice.config.MemberConfig;
+import io.sluice.config.MemberState;
 import io.sluice.config.PoolConfig;
 import io.undertow.client.UndertowClient;
 import io.undertow.server.ExchangeCompletionListener;
@@ -9,19 +10,27 @@ import io.undertow.server.handlers.proxy.ConnectionPoolManager;
 import io.undertow.server.handlers.proxy.ProxyConnectionPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.xnio.OptionMap;
-import org.xnio.ssl.XnioSsl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.OptionMap;
+import org.xnio.ssl.XnioSsl;
 
 /**
- * One backend node and its connection pool. It is also the pool's
- * {@link ConnectionPoolManager}: Undertow's pool asks it for its limits (read once, when
- * the pool is built, which is why a member is built only after its config is final) and
- * reports connect failures to it.
+ * One backend node: its connection pool and everything that decides whether it serves.
  *
- * <p>A failed member is out of rotation until {@code problem-retry} has passed; Undertow's
- * pool also probes it in the background and brings it back early when a connect succeeds.
+ * <ul>
+ * <li>state: active, draining, disabled or standby (config now, admin API later);</li>
+ * <li>health: the active checker's verdict (healthy when the pool has no checks);</li>
+ * <li>ejection: consecutive connect failures (and 5xx with eject-on-5xx) take it out of
+ * rotation for problem-retry, doubling per ejection in a row up to max-ejection-time;
+ * after the back-off it is tried again, and a success ends the streak;</li>
+ * <li>slow start: when it comes back, its effective weight ramps up over slow-start.</li>
+ * </ul>
+ *
+ * <p>It is also the {@link ConnectionPoolManager} of its Undertow pool, which reads the
+ * pool limits once at construction (so a member is built only once its config is final)
+ * and reports connect failures and background reconnects here. Every field the request
+ * path reads is volatile or atomic: no locks.
  */
 public final class Member implements ConnectionPoolManager, ExchangeCompletionListener {
     private static final Logger LOG = LoggerFactory.getLogger(Member.class);
@@ -29,28 +38,29 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     private final String poolName;
     private final MemberConfig config;
     private final int index;
-    private final int connectionsPerThread;
-    private final int cachedConnectionsPerThread;
-    private final long idleTtlMillis;
-    private final int requestQueue;
-    private final int problemRetrySeconds;
-    private final long problemRetryNanos;
+    private final PoolConfig pool;
+    private final long slowStartNanos;
     private final ProxyConnectionPool connections;
     private final AtomicInteger inFlight = new AtomicInteger();
-    /** System.nanoTime() until which the member is out of rotation; 0 when healthy. */
-    private volatile long problemUntil;
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+
+    private volatile MemberState state;
+    private volatile boolean healthy = true;
+    /** System.nanoTime() until which the member is ejected; 0 when not ejected. */
+    private volatile long ejectedUntil;
+    /** Ejections in a row without a success in between: the back-off exponent. */
+    private volatile int ejectionStreak;
+    /** When the member last came back into rotation, for slow start; 0 = full weight. */
+    private volatile long rampStart;
 
     Member(String poolName, MemberConfig config, int index, PoolConfig pool, UndertowClient client, XnioSsl ssl, OptionMap options) {
         this.poolName = poolName;
         this.config = config;
         this.index = index;
-        this.connectionsPerThread = pool.connectionsPerThread();
-        this.cachedConnectionsPerThread = pool.cachedConnectionsPerThread();
-        this.idleTtlMillis = pool.idleConnectionTtl().toMillis();
-        this.requestQueue = pool.requestQueue();
-        this.problemRetrySeconds = (int) Math.max(1, pool.problemRetry().toSeconds());
-        this.problemRetryNanos = pool.problemRetry().toNanos();
-        // Built last: ProxyConnectionPool copies the limits above in its constructor.
+        this.pool = pool;
+        this.state = config.state();
+        this.slowStartNanos = pool.slowStart().toNanos();
+        // Built last: ProxyConnectionPool copies the limits below in its constructor.
         this.connections = new ProxyConnectionPool(this, config.url(), ssl, client, options);
     }
 
@@ -70,6 +80,23 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         return config;
     }
 
+    public MemberState state() {
+        return state;
+    }
+
+    /** Changes the state at run time (the admin API's drain, disable, enable, standby). */
+    public void state(MemberState newState) {
+        MemberState old = state;
+        if (old != newState) {
+            state = newState;
+            LOG.info("pool {} member {}: state {} -> {}", poolName, name(), old.configName(), newState.configName());
+        }
+    }
+
+    public boolean healthy() {
+        return healthy;
+    }
+
     int index() {
         return index;
     }
@@ -80,6 +107,47 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
 
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /** Healthy and not ejected: able to serve, whatever its state says it may serve. */
+    public boolean isUp() {
+        if (!healthy) {
+            return false;
+        }
+        long until = ejectedUntil;
+        return until == 0 || System.nanoTime() - until >= 0;
+    }
+
+    /** May take new sessions: active and up. */
+    boolean takesNewSessions() {
+        return state == MemberState.ACTIVE && isUp();
+    }
+
+    /** May serve a session that sticks to it: anything but disabled, and up. */
+    boolean keepsSessions() {
+        return state != MemberState.DISABLED && isUp();
+    }
+
+    /** Kept for callers of the core proxy issue: up and not disabled. */
+    public boolean isUsable() {
+        return keepsSessions();
+    }
+
+    /**
+     * The weight used for new sessions right now: the configured weight, ramped up
+     * linearly over slow-start after the member came back (never below 1 of 100).
+     */
+    double effectiveWeight() {
+        long since = rampStart;
+        if (since == 0 || slowStartNanos == 0) {
+            return config.weight();
+        }
+        long elapsed = System.nanoTime() - since;
+        if (elapsed >= slowStartNanos) {
+            rampStart = 0;
+            return config.weight();
+        }
+        return config.weight() * Math.max(0.01, (double) elapsed / slowStartNanos);
     }
 
     /** Counts a request this member now serves; it is counted down when the exchange completes. */
@@ -94,26 +162,65 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         nextListener.proceed();
     }
 
-    /** Whether new requests may be sent here now. */
-    public boolean isUsable() {
-        long until = problemUntil;
-        return until == 0 || System.nanoTime() - until >= 0;
+    /** A connection was made: ends a failure streak, and an ejection's probe succeeded. */
+    void connected() {
+        if (consecutiveFailures.get() != 0) {
+            consecutiveFailures.set(0);
+        }
+        if (ejectionStreak != 0) {
+            ejectionStreak = 0;
+            ejectedUntil = 0;
+            comeBack("a connection succeeded after its ejection");
+        }
     }
 
-    /** Takes the member out of rotation for problem-retry, logging the first failure only. */
+    /** A connect failure, connect timeout, refused certificate or (with eject-on-5xx) a 5xx answer. */
     void markFailed(String reason) {
-        boolean wasUsable = isUsable();
-        problemUntil = System.nanoTime() + problemRetryNanos;
-        if (wasUsable) {
-            LOG.warn("pool {} member {} ({}) is failing: {}; out of rotation for {}s", poolName, name(), config.url(), reason, problemRetrySeconds);
+        if (consecutiveFailures.incrementAndGet() < pool.ejectAfterFailures()) {
+            return;
         }
+        consecutiveFailures.set(0);
+        boolean wasEjected = ejectedUntil != 0 && System.nanoTime() - ejectedUntil < 0;
+        if (wasEjected) {
+            return; // already out; the request that failed was a straggler
+        }
+        int streak = ejectionStreak;
+        long base = pool.problemRetry().toNanos();
+        long time = Math.min(pool.maxEjectionTime().toNanos(), base << Math.min(streak, 20));
+        ejectionStreak = streak + 1;
+        ejectedUntil = System.nanoTime() + time;
+        LOG.warn("pool {} member {} ({}) is failing: {}; out of rotation for {}s{}", poolName, name(), config.url(), reason,
+                TimeUnit.NANOSECONDS.toSeconds(time), streak > 0 ? " (ejection " + (streak + 1) + " in a row)" : "");
+    }
+
+    /** The active health check's verdict changed (called by the checker, with the reason). */
+    void health(boolean nowHealthy, String reason) {
+        if (healthy == nowHealthy) {
+            return;
+        }
+        healthy = nowHealthy;
+        if (nowHealthy) {
+            ejectedUntil = 0;
+            ejectionStreak = 0;
+            comeBack("health check passed: " + reason);
+        } else {
+            LOG.warn("pool {} member {} ({}) is unhealthy: {}", poolName, name(), config.url(), reason);
+        }
+    }
+
+    private void comeBack(String why) {
+        if (slowStartNanos > 0) {
+            rampStart = System.nanoTime();
+        }
+        LOG.info("pool {} member {} ({}) is back in rotation: {}{}", poolName, name(), config.url(), why,
+                slowStartNanos > 0 ? "; ramping up over " + TimeUnit.NANOSECONDS.toSeconds(slowStartNanos) + "s" : "");
     }
 
     // ---- ConnectionPoolManager: called by Undertow's pool on the IO threads
 
     @Override
     public boolean isAvailable() {
-        return isUsable();
+        return isUp();
     }
 
     @Override
@@ -124,53 +231,52 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
 
     @Override
     public boolean clearError() {
-        if (problemUntil != 0) {
-            problemUntil = 0;
-            LOG.info("pool {} member {} ({}) accepts connections again; back in rotation", poolName, name(), config.url());
+        if (ejectedUntil != 0 && healthy) {
+            ejectedUntil = 0;
+            ejectionStreak = 0;
+            consecutiveFailures.set(0);
+            comeBack("it accepts connections again");
         }
         return true;
     }
 
     @Override
     public int getProblemServerRetry() {
-        return problemRetrySeconds;
+        return (int) Math.max(1, pool.problemRetry().toSeconds());
     }
 
     @Override
     public int getMaxConnections() {
-        return connectionsPerThread;
+        return pool.connectionsPerThread();
     }
 
     @Override
     public int getMaxCachedConnections() {
-        return connectionsPerThread;
+        return pool.connectionsPerThread();
     }
 
     @Override
     public int getSMaxConnections() {
-        return cachedConnectionsPerThread;
+        return pool.cachedConnectionsPerThread();
     }
 
     @Override
     public long getTtl() {
-        return idleTtlMillis;
+        return pool.idleConnectionTtl().toMillis();
     }
 
     @Override
     public int getMaxQueueSize() {
-        return requestQueue;
+        return pool.requestQueue();
     }
 
     void close() {
         connections.close();
     }
 
-    long problemRetryMillis() {
-        return TimeUnit.NANOSECONDS.toMillis(problemRetryNanos);
-    }
-
     @Override
     public String toString() {
-        return name() + "=" + config.url() + (route().isEmpty() ? "" : " route=" + route()) + (weight() == 1 ? "" : " weight=" + weight());
+        return name() + "=" + config.url() + (route().isEmpty() ? "" : " route=" + route()) + (weight() == 1 ? "" : " weight=" + weight())
+                + (state == MemberState.ACTIVE ? "" : " " + state.configName());
     }
 }

@@ -8,6 +8,7 @@ import io.sluice.tls.TrustMaterial;
 import io.undertow.client.UndertowClient;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
 import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.ResponseCodeHandler;
 import io.undertow.server.handlers.proxy.ProxyHandler;
 import java.util.List;
@@ -26,11 +27,13 @@ public final class Pool implements AutoCloseable {
     private final PoolConfig config;
     private final Member[] members;
     private final HttpHandler proxyHandler;
+    private final SessionAffinity affinity;
 
-    private Pool(PoolConfig config, Member[] members, HttpHandler proxyHandler) {
+    private Pool(PoolConfig config, Member[] members, HttpHandler proxyHandler, SessionAffinity affinity) {
         this.config = config;
         this.members = members;
         this.proxyHandler = proxyHandler;
+        this.affinity = affinity;
     }
 
     public static Pool build(PoolConfig config, HeadersConfig headers) throws TlsMaterialException {
@@ -66,8 +69,8 @@ public final class Pool implements AutoCloseable {
         if (memberTrust != null) {
             memberTrust.watch(members);
         }
-        PoolProxyClient proxyClient = new PoolProxyClient(members, new StickyRoute(config.sticky()),
-                config.connectTimeout().toMillis(), config.queueTimeout().toMillis());
+        SessionAffinity affinity = new SessionAffinity(config.sticky(), members, config.name());
+        PoolProxyClient proxyClient = new PoolProxyClient(members, config, affinity);
         HttpHandler handler = ProxyHandler.builder()
                 .setProxyClient(proxyClient)
                 .setMaxRequestTime(-1) // bounded per read by response-timeout instead: long downloads stay legal
@@ -76,7 +79,7 @@ public final class Pool implements AutoCloseable {
                 .setMaxConnectionRetries(config.retries())
                 .setNext(new ResponseCodeHandler(503))
                 .build();
-        return new Pool(config, members, handler);
+        return new Pool(config, members, handler, affinity);
     }
 
     public String name() {
@@ -93,6 +96,31 @@ public final class Pool implements AutoCloseable {
 
     public HttpHandler handler() {
         return proxyHandler;
+    }
+
+    /**
+     * Just before a relayed response head goes out: keeps the client's session affinity on
+     * the member that served it, and counts a 5xx against the member with eject-on-5xx.
+     */
+    public void onRelayedResponse(HttpServerExchange exchange, RequestTrace trace, boolean secure) {
+        Member served = trace.member();
+        if (served == null) {
+            return;
+        }
+        if (config.ejectOn5xx() && exchange.getStatusCode() >= 500) {
+            served.markFailed("answered " + exchange.getStatusCode());
+        }
+        affinity.onResponse(exchange, trace, secure);
+    }
+
+    /** Sessions in the learn table (a scan: for metrics, tests and the admin page), or -1 without learn mode. */
+    public int learnedSessions() {
+        return affinity.learned() == null ? -1 : affinity.learned().size();
+    }
+
+    /** Bytes the learn table holds, or 0 without learn mode. */
+    public long learnedSessionsMemory() {
+        return affinity.learned() == null ? 0 : affinity.learned().memoryBytes();
     }
 
     @Override

@@ -1,17 +1,23 @@
 package io.sluice.pool;
 
+import io.sluice.config.MemberState;
+import io.sluice.config.PoolConfig;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.proxy.ProxyCallback;
 import io.undertow.server.handlers.proxy.ProxyClient;
 import io.undertow.server.handlers.proxy.ProxyConnection;
 import io.undertow.server.handlers.proxy.ProxyConnectionPool;
 import io.undertow.util.Headers;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The {@link ProxyClient} Undertow's ProxyHandler asks for a backend connection. It
- * picks the member (session route first, then smooth weighted round robin over the
- * members in rotation) and gets a connection from that member's pool.
+ * The {@link ProxyClient} Undertow's ProxyHandler asks for a backend connection. It picks
+ * the member, in this order: the member the session belongs to (while it keeps sessions);
+ * otherwise an active member by the pool's method (smooth weighted round robin, or least
+ * busy), weights ramped by slow start; otherwise a standby member; otherwise none, and the
+ * pool answers 503 with Retry-After. Lock-free.
  *
  * <p>Undertow's LoadBalancingProxyClient is not extended: it keeps host state, the route
  * map and the attempted-hosts list private, returns a sticky host without checking it is
@@ -23,21 +29,31 @@ final class PoolProxyClient implements ProxyClient {
     };
 
     private final Member[] members;
+    private final PoolConfig.BalanceMethod method;
     private final WeightedSchedule schedule;
-    private final StickyRoute sticky;
+    private final AtomicLong leastBusyRotation = new AtomicLong();
+    private final SessionAffinity affinity;
+    private final boolean failover;
+    private final UnavailablePage unavailable;
     private final long connectTimeoutMillis;
     private final long queueTimeoutMillis;
+    /** A failure sooner than this after connecting is a dead keep-alive connection, worth one more try. */
+    private final long quickFailureNanos;
 
-    PoolProxyClient(Member[] members, StickyRoute sticky, long connectTimeoutMillis, long queueTimeoutMillis) {
+    PoolProxyClient(Member[] members, PoolConfig config, SessionAffinity affinity) {
         this.members = members;
+        this.method = config.method();
         int[] weights = new int[members.length];
         for (int i = 0; i < members.length; i++) {
             weights[i] = members[i].weight();
         }
         this.schedule = new WeightedSchedule(weights);
-        this.sticky = sticky;
-        this.connectTimeoutMillis = connectTimeoutMillis;
-        this.queueTimeoutMillis = queueTimeoutMillis;
+        this.affinity = affinity;
+        this.failover = config.sticky().failover();
+        this.unavailable = new UnavailablePage(config.retryAfter(), config.unavailablePage());
+        this.connectTimeoutMillis = config.connectTimeout().toMillis();
+        this.queueTimeoutMillis = config.queueTimeout().toMillis();
+        this.quickFailureNanos = Math.min(config.connectTimeout().toNanos(), config.responseTimeout().toNanos() / 2);
     }
 
     @Override
@@ -51,7 +67,11 @@ final class PoolProxyClient implements ProxyClient {
         RequestTrace trace = RequestTrace.of(exchange);
         Member member = choose(exchange, trace);
         if (member == null) {
-            callback.couldNotResolveBackend(exchange);
+            if (trace.nanosSinceConnected(System.nanoTime()) >= 0) {
+                callback.couldNotResolveBackend(exchange); // a member was reached and failed: 502/504
+            } else {
+                unavailable.send(exchange);
+            }
             return;
         }
         trace.attempt(member);
@@ -69,51 +89,78 @@ final class PoolProxyClient implements ProxyClient {
         }
     }
 
-    /** The member for this attempt, or null when every member has been tried. */
+    /** The member for this attempt, or null when none can serve it. */
     Member choose(HttpServerExchange exchange, RequestTrace trace) {
         if (trace.attempts() == 0) {
-            int stuck = sticky.find(exchange, members);
+            int stuck = affinity.find(exchange, trace);
             if (stuck >= 0) {
-                if (members[stuck].isUsable()) {
-                    trace.affinity(Affinity.HIT);
-                    return members[stuck];
+                Member member = members[stuck];
+                if (member.keepsSessions()) {
+                    trace.outcome(StickyOutcome.HIT);
+                    return member;
                 }
-                trace.affinity(Affinity.FAILOVER);
+                trace.outcome(StickyOutcome.FAILOVER);
+                if (!failover) {
+                    return null; // httpd nofailover: the session cannot move
+                }
             } else if (stuck == -2) {
-                trace.affinity(Affinity.UNKNOWN);
+                trace.outcome(StickyOutcome.UNKNOWN);
             }
-        } else if (trace.affinity() == Affinity.HIT) {
-            trace.affinity(Affinity.FAILOVER); // the session's member failed to connect
+        } else if (trace.outcome() == StickyOutcome.HIT) {
+            trace.outcome(StickyOutcome.FAILOVER); // the session's member failed to connect
         }
-        // Each draw takes a fresh position in the weighted sequence, so skipping a member
-        // out of rotation spreads its share over the others by weight, rather than handing
-        // it all to whichever member follows it in the sequence.
-        Member outOfRotation = null;
+        if (members.length == 1) {
+            // One member: nothing to fail over to, so ejection does not shut it out (as
+            // nginx ignores max_fails for a lone server), and a retry may try it again,
+            // after a failed connect or a quick failure (a keep-alive connection the backend
+            // had closed), but not after a slow one: that would wait a timeout twice.
+            Member only = members[0];
+            long sinceConnected = trace.nanosSinceConnected(System.nanoTime());
+            if (trace.attempts() > 0 && sinceConnected > quickFailureNanos) {
+                return null;
+            }
+            return only.state() != MemberState.DISABLED && only.state() != MemberState.DRAINING && only.healthy() ? only : null;
+        }
+        Member chosen = method == PoolConfig.BalanceMethod.LEAST_BUSY ? leastBusy(trace, MemberState.ACTIVE) : roundRobin(trace);
+        return chosen != null ? chosen : leastBusy(trace, MemberState.STANDBY);
+    }
+
+    /**
+     * Smooth weighted round robin over active members that are up and not yet tried. Each
+     * draw takes a fresh position in the weighted sequence, so a member out of rotation
+     * has its share spread over the others by weight; a member in slow start is taken
+     * with probability effective/configured weight.
+     */
+    private Member roundRobin(RequestTrace trace) {
         for (int draw = 0; draw < 2 * schedule.length(); draw++) {
-            int index = schedule.at(schedule.next());
-            if (trace.attempted(index)) {
+            Member candidate = members[schedule.at(schedule.next())];
+            if (trace.attempted(candidate.index()) || !candidate.takesNewSessions()) {
                 continue;
             }
-            Member candidate = members[index];
-            if (candidate.isUsable()) {
+            double effective = candidate.effectiveWeight();
+            if (effective >= candidate.weight() || ThreadLocalRandom.current().nextDouble() * candidate.weight() < effective) {
                 return candidate;
             }
-            if (outOfRotation == null) {
-                outOfRotation = candidate;
+        }
+        return leastBusy(trace, MemberState.ACTIVE); // many draws missed: look at every member once
+    }
+
+    /** The eligible member with the fewest requests in flight per unit of (effective) weight. */
+    private Member leastBusy(RequestTrace trace, MemberState wanted) {
+        Member best = null;
+        double bestScore = Double.MAX_VALUE;
+        int start = (int) Math.floorMod(leastBusyRotation.getAndIncrement(), (long) members.length); // ties rotate
+        for (int step = 0; step < members.length; step++) {
+            Member candidate = members[(start + step) % members.length];
+            if (candidate.state() != wanted || !candidate.isUp() || trace.attempted(candidate.index())) {
+                continue;
+            }
+            double score = (candidate.inFlight() + 1) / candidate.effectiveWeight();
+            if (score < bestScore) {
+                bestScore = score;
+                best = candidate;
             }
         }
-        for (Member candidate : members) { // many draws missed: look at every member once
-            if (!trace.attempted(candidate.index())) {
-                if (candidate.isUsable()) {
-                    return candidate;
-                }
-                if (outOfRotation == null) {
-                    outOfRotation = candidate;
-                }
-            }
-        }
-        // Every member not yet tried is out of rotation: trying one beats a certain 503
-        // (httpd's forcerecovery), and a success brings it back at once.
-        return outOfRotation;
+        return best;
     }
 }

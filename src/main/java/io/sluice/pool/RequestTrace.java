@@ -1,5 +1,6 @@
 package io.sluice.pool;
 
+import io.sluice.config.StickyConfig;
 import io.undertow.client.ClientConnection;
 import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
@@ -19,7 +20,8 @@ public final class RequestTrace {
     private final long startNanos;
     private String routeName;
     private Member member;
-    private Affinity affinity = Affinity.NONE;
+    private StickyOutcome outcome = StickyOutcome.NONE;
+    private StickyConfig.AffinityMode stickySource;
     private long attemptedMask;
     private int attempts;
     private long upstreamStartNanos;
@@ -86,12 +88,21 @@ public final class RequestTrace {
         return member;
     }
 
-    public Affinity affinity() {
-        return affinity;
+    public StickyOutcome outcome() {
+        return outcome;
     }
 
-    void affinity(Affinity affinity) {
-        this.affinity = affinity;
+    void outcome(StickyOutcome outcome) {
+        this.outcome = outcome;
+    }
+
+    /** Which affinity mode named the request's member (route, learn, insert), or null. */
+    public StickyConfig.AffinityMode stickySource() {
+        return stickySource;
+    }
+
+    void stickySource(StickyConfig.AffinityMode mode) {
+        this.stickySource = mode;
     }
 
     int attempts() {

@@ -53,29 +53,8 @@ final class StickyRoute {
     }
 
     private int inCookieHeader(String header, String name, Member[] members) {
-        int from = 0;
-        while (from < header.length()) {
-            int at = header.indexOf(name, from);
-            if (at < 0) {
-                return -1;
-            }
-            int afterName = at + name.length();
-            boolean startsPair = at == 0 || header.charAt(at - 1) == ' ' || header.charAt(at - 1) == ';';
-            if (startsPair && afterName < header.length() && header.charAt(afterName) == '=') {
-                int start = afterName + 1;
-                int end = header.indexOf(';', start);
-                if (end < 0) {
-                    end = header.length();
-                }
-                if (start < end && header.charAt(start) == '"' && header.charAt(end - 1) == '"') {
-                    start++;
-                    end--;
-                }
-                return routeOf(header, start, end, members);
-            }
-            from = afterName;
-        }
-        return -1;
+        long value = CookieHeader.find(header, name);
+        return value == CookieHeader.NOT_FOUND ? -1 : routeOf(header, CookieHeader.start(value), CookieHeader.end(value), members);
     }
 
     /** The route is what follows the first separator, up to the next one (mod_jk parsing). */

@@ -1,6 +1,7 @@
 package io.sluice.route;
 
 import io.sluice.http.HopByHop;
+import io.sluice.pool.Pool;
 import io.sluice.pool.RequestTrace;
 import io.sluice.pool.Tunnel;
 import io.undertow.server.HttpServerExchange;
@@ -28,19 +29,24 @@ final class ResponseRewriting implements ResponseCommitListener {
     static final String NOT_RELAYED = new String("not relayed");
 
     private final ReverseRewriter rewriter;
+    private final Pool pool;
     private final long responseTimeoutNanos;
     private final long websocketIdleMillis;
+    private final String retryAfterSeconds;
 
-    ResponseRewriting(ReverseRewriter rewriter, long responseTimeoutNanos, long websocketIdleMillis) {
+    ResponseRewriting(ReverseRewriter rewriter, Pool pool) {
         this.rewriter = rewriter;
-        this.responseTimeoutNanos = responseTimeoutNanos;
-        this.websocketIdleMillis = websocketIdleMillis;
+        this.pool = pool;
+        this.responseTimeoutNanos = pool.config().responseTimeout().toNanos();
+        this.websocketIdleMillis = pool.config().websocketIdleTimeout().toMillis();
+        this.retryAfterSeconds = Long.toString(Math.max(1, pool.config().retryAfter().toSeconds()));
     }
 
     @Override
     public void beforeCommit(HttpServerExchange exchange) {
         RequestTrace trace = exchange.getAttachment(RequestTrace.KEY);
-        if (exchange.getReasonPhrase() == NOT_RELAYED) {
+        boolean relayed = exchange.getReasonPhrase() != NOT_RELAYED;
+        if (!relayed) {
             exchange.setReasonPhrase(null);
             if (trace != null) {
                 correctGatewayStatus(exchange, trace, System.nanoTime());
@@ -57,6 +63,9 @@ final class ResponseRewriting implements ResponseCommitListener {
         HeaderMap headers = exchange.getResponseHeaders();
         HopByHop.strip(headers, false);
         String scheme = trace != null && trace.publicScheme() != null ? trace.publicScheme() : exchange.getRequestScheme();
+        if (relayed && trace != null) {
+            pool.onRelayedResponse(exchange, trace, "https".equals(scheme));
+        }
         String authority = exchange.getRequestHeaders().getFirst(Headers.HOST);
         if (authority == null) {
             return;
@@ -99,6 +108,8 @@ final class ResponseRewriting implements ResponseCommitListener {
         long waited = trace.nanosSinceConnected(now);
         if (waited >= 0) {
             exchange.setStatusCode(waited >= responseTimeoutNanos - responseTimeoutNanos / 20 ? 504 : 502);
+        } else if (!exchange.getResponseHeaders().contains(Headers.RETRY_AFTER)) {
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, retryAfterSeconds); // no member could be reached
         }
     }
 

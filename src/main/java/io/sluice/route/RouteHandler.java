@@ -36,8 +36,7 @@ public final class RouteHandler implements HttpHandler {
     public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools, long maxBodySize) {
         Map<String, ResponseRewriting> rewritingByPool = new HashMap<>();
         for (Pool pool : pools.values()) {
-            rewritingByPool.put(pool.name(), new ResponseRewriting(reverseRewriter(pool.config(), routes),
-                    pool.config().responseTimeout().toNanos(), pool.config().websocketIdleTimeout().toMillis()));
+            rewritingByPool.put(pool.name(), new ResponseRewriting(reverseRewriter(pool.config(), routes), pool));
         }
         List<Route> built = new ArrayList<>();
         for (RouteConfig route : routes) {

@@ -147,7 +147,7 @@ class ConfigErrorsTest {
         List<String> problems = problems(LISTENER + ROUTE + "pools { is { members = [ { url = \"http://10.0.0.1:1\", weight = 0 } ] } }\n");
         assertEquals(1, problems.size());
         assertTrue(problems.get(0).contains("sluice.pools.is.members[0].weight: weight 0 is not supported"), problems.get(0));
-        assertTrue(problems.get(0).contains("draining/disabled"), problems.get(0));
+        assertTrue(problems.get(0).contains("state = draining or disabled"), problems.get(0));
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.sluice.pool;
 
 /** What session affinity did for a request; logged in the access log as sticky=... */
-public enum Affinity {
+public enum StickyOutcome {
     /** The request carried no session route. */
     NONE("-"),
     /** Sent to the member its session route names. */
@@ -13,7 +13,7 @@ public enum Affinity {
 
     private final String logName;
 
-    Affinity(String logName) {
+    StickyOutcome(String logName) {
         this.logName = logName;
     }
 
