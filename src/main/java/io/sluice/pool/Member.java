@@ -137,7 +137,7 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
      * The weight used for new sessions right now: the configured weight, ramped up
      * linearly over slow-start after the member came back (never below 1 of 100).
      */
-    double effectiveWeight() {
+    public double effectiveWeight() {
         long since = rampStart;
         if (since == 0 || slowStartNanos == 0) {
             return config.weight();

@@ -11,6 +11,7 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.ResponseCodeHandler;
 import io.undertow.server.handlers.proxy.ProxyHandler;
+import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -19,6 +20,8 @@ import org.slf4j.LoggerFactory;
 import org.xnio.OptionMap;
 import org.xnio.Options;
 import org.xnio.Xnio;
+import org.xnio.XnioWorker;
+import io.undertow.connector.ByteBufferPool;
 
 /** A running pool: its members, their connection pools and the proxy handler in front of them. */
 public final class Pool implements AutoCloseable {
@@ -28,15 +31,17 @@ public final class Pool implements AutoCloseable {
     private final Member[] members;
     private final HttpHandler proxyHandler;
     private final SessionAffinity affinity;
+    private final List<HealthCheck> checks;
 
-    private Pool(PoolConfig config, Member[] members, HttpHandler proxyHandler, SessionAffinity affinity) {
+    private Pool(PoolConfig config, Member[] members, HttpHandler proxyHandler, SessionAffinity affinity, List<HealthCheck> checks) {
         this.config = config;
         this.members = members;
         this.proxyHandler = proxyHandler;
         this.affinity = affinity;
+        this.checks = checks;
     }
 
-    public static Pool build(PoolConfig config, HeadersConfig headers) throws TlsMaterialException {
+    public static Pool build(PoolConfig config, HeadersConfig headers, XnioWorker worker, ByteBufferPool buffers) throws TlsMaterialException {
         UndertowXnioSsl ssl = null;
         MemberTrust memberTrust = null;
         if (config.hasHttpsMembers()) {
@@ -79,7 +84,15 @@ public final class Pool implements AutoCloseable {
                 .setMaxConnectionRetries(config.retries())
                 .setNext(new ResponseCodeHandler(503))
                 .build();
-        return new Pool(config, members, handler, affinity);
+        List<HealthCheck> checks = new ArrayList<>();
+        if (config.health().enabled()) {
+            for (Member member : members) {
+                HealthCheck check = new HealthCheck(member, config.health(), client, worker.getIoThread(), ssl, buffers);
+                checks.add(check);
+                check.start();
+            }
+        }
+        return new Pool(config, members, handler, affinity, checks);
     }
 
     public String name() {
@@ -125,6 +138,7 @@ public final class Pool implements AutoCloseable {
 
     @Override
     public void close() {
+        checks.forEach(HealthCheck::stop);
         for (Member member : members) {
             member.close();
         }

@@ -145,22 +145,46 @@ final class PoolProxyClient implements ProxyClient {
         return leastBusy(trace, MemberState.ACTIVE); // many draws missed: look at every member once
     }
 
-    /** The eligible member with the fewest requests in flight per unit of (effective) weight. */
+    /**
+     * The eligible member with the fewest requests in flight per unit of (effective)
+     * weight; members tied at that score share by weighted round robin (nginx least_conn),
+     * so that an idle pool still honours the weights.
+     */
     private Member leastBusy(RequestTrace trace, MemberState wanted) {
-        Member best = null;
-        double bestScore = Double.MAX_VALUE;
-        int start = (int) Math.floorMod(leastBusyRotation.getAndIncrement(), (long) members.length); // ties rotate
-        for (int step = 0; step < members.length; step++) {
-            Member candidate = members[(start + step) % members.length];
-            if (candidate.state() != wanted || !candidate.isUp() || trace.attempted(candidate.index())) {
-                continue;
-            }
-            double score = (candidate.inFlight() + 1) / candidate.effectiveWeight();
-            if (score < bestScore) {
-                bestScore = score;
-                best = candidate;
+        double lowest = Double.MAX_VALUE;
+        for (Member candidate : members) {
+            if (eligible(candidate, wanted, trace)) {
+                lowest = Math.min(lowest, score(candidate));
             }
         }
-        return best;
+        if (lowest == Double.MAX_VALUE) {
+            return null;
+        }
+        for (int draw = 0; draw < 2 * schedule.length(); draw++) {
+            Member candidate = members[schedule.at(schedule.next())];
+            if (eligible(candidate, wanted, trace) && score(candidate) <= lowest) {
+                return candidate;
+            }
+        }
+        int start = (int) Math.floorMod(leastBusyRotation.getAndIncrement(), (long) members.length);
+        Member fallback = null;
+        for (int step = 0; step < members.length; step++) {
+            Member candidate = members[(start + step) % members.length];
+            if (eligible(candidate, wanted, trace)) {
+                if (score(candidate) <= lowest) {
+                    return candidate;
+                }
+                fallback = fallback == null ? candidate : fallback;
+            }
+        }
+        return fallback; // scores moved under us: any eligible member will do
+    }
+
+    private static boolean eligible(Member candidate, MemberState wanted, RequestTrace trace) {
+        return candidate.state() == wanted && candidate.isUp() && !trace.attempted(candidate.index());
+    }
+
+    private static double score(Member candidate) {
+        return candidate.inFlight() / candidate.effectiveWeight();
     }
 }

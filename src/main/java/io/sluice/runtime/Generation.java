@@ -11,9 +11,11 @@ import io.sluice.pool.Pool;
 import io.sluice.route.RouteHandler;
 import io.sluice.tls.TlsMaterialException;
 import io.undertow.server.HttpHandler;
+import io.undertow.connector.ByteBufferPool;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.ToIntFunction;
+import org.xnio.XnioWorker;
 
 /**
  * Everything built from one configuration: pools, route table and one handler chain per
@@ -36,11 +38,12 @@ public final class Generation implements AutoCloseable {
      * @param boundPort the port an https listener is bound to, for redirects (it may be
      *                  an ephemeral port only known once bound)
      */
-    static Generation build(SluiceConfig config, ToIntFunction<String> boundPort) throws StartupException {
+    static Generation build(SluiceConfig config, ToIntFunction<String> boundPort, XnioWorker worker, ByteBufferPool buffers)
+            throws StartupException {
         Map<String, Pool> pools = new LinkedHashMap<>();
         try {
             for (PoolConfig poolConfig : config.pools().values()) {
-                pools.put(poolConfig.name(), Pool.build(poolConfig, config.headers()));
+                pools.put(poolConfig.name(), Pool.build(poolConfig, config.headers(), worker, buffers));
             }
         } catch (TlsMaterialException e) {
             pools.values().forEach(Pool::close);

@@ -65,8 +65,8 @@ public final class SluiceServer implements AutoCloseable {
         SluiceServer server = new SluiceServer(worker, graceful);
         self[0] = server;
         try {
-            server.generation = Generation.build(config, server::boundPort);
             DefaultByteBufferPool buffers = new DefaultByteBufferPool(true, 16 * 1024, -1, 8);
+            server.generation = Generation.build(config, server::boundPort, worker, buffers);
             ListenerStarter starter = new ListenerStarter(worker, buffers, config.limits());
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig listener = config.listeners().get(i);
