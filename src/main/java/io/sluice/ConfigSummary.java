@@ -44,12 +44,18 @@ final class ConfigSummary {
         }
         out.append("pools:\n");
         for (PoolConfig pool : config.pools().values()) {
-            out.append("  ").append(pool.name()).append(": ").append(pool.members().size()).append(" member(s)");
+            out.append("  ").append(pool.name()).append(": ").append(pool.members().size()).append(" member(s), ")
+                    .append(pool.method().name().toLowerCase().replace('_', '-'));
             if (pool.sticky().enabled()) {
-                out.append(", sticky on ").append(String.join("/", pool.sticky().cookies()));
-                if (!pool.sticky().pathParameter().isEmpty()) {
-                    out.append(" and ;").append(pool.sticky().pathParameter());
+                out.append(", sticky ").append(pool.sticky().modes().stream().map(mode -> mode.name().toLowerCase())
+                        .collect(Collectors.joining("+"))).append(" on ").append(String.join("/", pool.sticky().cookies()));
+                if (!pool.sticky().failover()) {
+                    out.append(" (no failover)");
                 }
+            }
+            if (pool.health().enabled()) {
+                out.append(", health ").append(pool.health().method()).append(' ').append(pool.health().path())
+                        .append(" every ").append(pool.health().interval().toMillis()).append("ms");
             }
             if (pool.hasHttpsMembers()) {
                 out.append(pool.tls().verify() ? ", backend TLS verified" : ", backend TLS NOT verified");
@@ -60,7 +66,11 @@ final class ConfigSummary {
                 if (!member.route().isEmpty()) {
                     out.append(" route=").append(member.route());
                 }
-                out.append(" weight=").append(member.weight()).append('\n');
+                out.append(" weight=").append(member.weight());
+                if (member.state() != io.sluice.config.MemberState.ACTIVE) {
+                    out.append(' ').append(member.state().configName());
+                }
+                out.append('\n');
             }
         }
         out.append("deny-methods: ").append(String.join(",", config.denyMethods())).append('\n');
