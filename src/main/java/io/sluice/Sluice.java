@@ -5,11 +5,17 @@ import io.sluice.config.ConfigLoader;
 import io.sluice.config.Problem;
 import io.sluice.config.SluiceConfig;
 import io.sluice.demo.Demo;
+import io.sluice.runtime.ControlSocket;
+import io.sluice.runtime.Reloader;
 import io.sluice.runtime.SluiceServer;
 import io.sluice.runtime.StartupException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Command line: {@code sluice run -c FILE | check -c FILE | demo | version}.
@@ -24,15 +30,23 @@ public final class Sluice {
     private static final String USAGE_TEXT = """
             usage: sluice run -c FILE      serve with this configuration
                    sluice check -c FILE    validate the configuration, bind nothing (like nginx -t)
+                   sluice reload -c FILE   make the running Sluice (its control-socket) apply FILE; exit 1 if refused
                    sluice demo             two demo nodes behind Sluice on https://localhost:8443
                    sluice version          print the version""";
 
     private Sluice() {
     }
 
+    /** What SIGHUP does: nothing until the server is up (then a reload), so a HUP while starting is never fatal. */
+    private static final AtomicReference<Runnable> HANGUP = new AtomicReference<>();
+    private static final AtomicBoolean HANGUP_WHILE_STARTING = new AtomicBoolean();
+
     public static void main(String[] args) {
         // jboss-logging (Undertow, XNIO) must pick SLF4J before its first logger is made
         System.setProperty("org.jboss.logging.provider", "slf4j");
+        if (args.length > 0 && (args[0].equals("run") || args[0].equals("demo"))) {
+            installHangupHandler();
+        }
         int code = execute(args, System.out, System.err);
         System.exit(code);
     }
@@ -55,6 +69,10 @@ public final class Sluice {
             case "run" -> {
                 Path file = configFile(args, err);
                 return file == null ? USAGE : run(file, err);
+            }
+            case "reload" -> {
+                Path file = configFile(args, err);
+                return file == null ? USAGE : reload(file, out, err);
             }
             case "demo" -> {
                 return Demo.run(out, err);
@@ -101,6 +119,51 @@ public final class Sluice {
         err.println(file + ": " + e.problems().size() + (e.problems().size() == 1 ? " error" : " errors"));
     }
 
+    private static void installHangupHandler() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+                Runnable action = HANGUP.get();
+                if (action != null) {
+                    action.run();
+                } else {
+                    HANGUP_WHILE_STARTING.set(true); // applied as soon as the server is up
+                }
+            });
+        } catch (IllegalArgumentException unsupported) {
+            // no HUP on this platform
+        }
+    }
+
+    /** Asks the running Sluice, over its control socket, to apply FILE; prints its answer. */
+    private static int reload(Path file, PrintStream out, PrintStream err) {
+        SluiceConfig config;
+        try {
+            config = ConfigLoader.load(file);
+        } catch (ConfigException e) {
+            printProblems(e, file, err);
+            err.println("sluice reload: not sent; the running configuration stays");
+            return INVALID_CONFIG;
+        }
+        if (config.controlSocket() == null) {
+            err.println("sluice reload: " + file + " sets no control-socket; set one, or send SIGHUP to the process");
+            return USAGE;
+        }
+        String answer;
+        try {
+            answer = ControlSocket.send(config.controlSocket(), "reload");
+        } catch (java.io.IOException e) {
+            err.println("sluice reload: no Sluice answers on " + config.controlSocket() + " (" + e.getMessage() + ")");
+            return START_FAILED;
+        }
+        if (answer.startsWith("ok\n")) {
+            out.print(answer.substring(3));
+            return OK;
+        }
+        err.print(answer.startsWith("refused\n") ? answer.substring(8) : answer);
+        err.println("sluice reload: refused; the running configuration stays");
+        return INVALID_CONFIG;
+    }
+
     private static int run(Path file, PrintStream err) {
         SluiceConfig config;
         try {
@@ -124,14 +187,35 @@ public final class Sluice {
             err.println("sluice: could not start: " + e);
             return START_FAILED;
         }
-        // Until in-process reload lands (the appliance issue), a HUP must not kill the
-        // process the way the JVM's default handler would: say so and keep serving.
-        try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> org.slf4j.LoggerFactory.getLogger(Sluice.class)
-                    .warn("SIGHUP received: reload is not implemented yet; the running configuration is unchanged (restart to apply a new one)"));
-        } catch (IllegalArgumentException unsupported) {
-            // no HUP on this platform
+        Reloader reloader = new Reloader(server, config.source());
+        ExecutorService reloads = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "sluice-reload");
+            thread.setDaemon(true);
+            return thread;
+        });
+        HANGUP.set(() -> reloads.submit(() -> {
+            org.slf4j.LoggerFactory.getLogger(Sluice.class).info("SIGHUP: reloading {}", config.source());
+            reloader.reload();
+        }));
+        if (HANGUP_WHILE_STARTING.getAndSet(false)) {
+            HANGUP.get().run();
         }
+        ControlSocket control = null;
+        if (config.controlSocket() != null) {
+            try {
+                control = ControlSocket.open(config.controlSocket(), () -> {
+                    try {
+                        return reloads.submit(reloader::reload).get();
+                    } catch (Exception e) {
+                        return new SluiceServer.ReloadOutcome(false, "reload failed: " + e);
+                    }
+                });
+            } catch (java.io.IOException e) {
+                org.slf4j.LoggerFactory.getLogger(Sluice.class).warn("control socket {} not available: {}; sluice reload will not work, "
+                        + "SIGHUP still reloads", config.controlSocket(), e.getMessage());
+            }
+        }
+        ControlSocket controlSocket = control;
         if (afterStart != null) {
             afterStart.run();
         }
@@ -145,9 +229,13 @@ public final class Sluice {
                 // not on this platform: the shutdown hook still stops the server
             }
         }
-        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {
             if (stopped.compareAndSet(false, true)) {
+                HANGUP.set(null);
+                if (controlSocket != null) {
+                    controlSocket.close();
+                }
                 server.close();
                 if (afterStop != null) {
                     afterStop.run();

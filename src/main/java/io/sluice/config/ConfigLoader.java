@@ -138,6 +138,12 @@ public final class ConfigLoader {
         }
         AccessLogConfig accessLogConfig = new AccessLogConfig(accessLog.bool("enabled"), accessPath);
         int ioThreads = root.integer("io-threads", 0, 1024);
+        Duration drainTimeout = positive(root.section("shutdown"), "drain-timeout");
+        String socket = root.string("control-socket");
+        Path controlSocket = socket.isEmpty() ? null : resolve(socket);
+        if (controlSocket != null && (controlSocket.getParent() == null || !Files.isDirectory(controlSocket.getParent()))) {
+            root.error("control-socket", "the directory of " + controlSocket + " does not exist", "create it (the packages use /run/sluice)");
+        }
 
         boolean proxies = listeners.stream().anyMatch(listener -> listener.redirectTo() == null);
         if (proxies && routes.isEmpty() && !root.isSet("routes") && problems.isEmpty()) {
@@ -146,7 +152,7 @@ public final class ConfigLoader {
         }
         problems.throwIfAny();
         return new SluiceConfig(source, listeners, routes, pools, denyMethods, trustedProxies, headersConfig, limitsConfig,
-                accessLogConfig, ioThreads);
+                accessLogConfig, ioThreads, drainTimeout, controlSocket);
     }
 
     // ---------------------------------------------------------------- listeners

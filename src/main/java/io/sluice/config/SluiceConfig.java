@@ -1,6 +1,7 @@
 package io.sluice.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,7 +17,9 @@ public record SluiceConfig(
         HeadersConfig headers,
         LimitsConfig limits,
         AccessLogConfig accessLog,
-        int ioThreads) {
+        int ioThreads,
+        Duration drainTimeout,
+        Path controlSocket) {
 
     public SluiceConfig {
         listeners = List.copyOf(listeners);

@@ -58,9 +58,7 @@ public final class ListenerStarter {
             if (tls.warning() != null) {
                 LOG.warn("listener {}: {}", config.name(), tls.warning());
             }
-            description = "https" + (config.http2() ? " h2" : "") + ", TLS engine " + tls.engine() + " (" + tls.engineDetail() + "), "
-                    + String.join("/", tls.protocols()) + ", certificates: "
-                    + config.tls().certificates().stream().map(CertificateSource::describe).collect(Collectors.joining(", "));
+            description = describe(config, tls);
         } else {
             listener.setType(Undertow.ListenerType.HTTP);
             description = "http" + (config.redirectTo() != null ? ", redirects to listener " + config.redirectTo() : "")
@@ -83,6 +81,24 @@ public final class ListenerStarter {
         InetSocketAddress address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
         LOG.info("listener {} bound {}:{}: {}", config.name(), address.getAddress().getHostAddress(), address.getPort(), description);
         return new RunningListener(config, undertow, address, description);
+    }
+
+    /**
+     * Re-reads a running https listener's certificates and swaps the new TLS context in
+     * for new connections, without rebinding (renewed certificates on reload).
+     */
+    public RunningListener refreshTls(RunningListener running, ListenerConfig config) throws ListenerException {
+        ServerTls tls = serverTls(config);
+        running.undertow().getListenerInfo().get(0).setSslContext(tls.context());
+        String description = describe(config, tls);
+        LOG.info("listener {}: TLS material reloaded: {}", config.name(), description);
+        return running.withConfig(config, description);
+    }
+
+    private static String describe(ListenerConfig config, ServerTls tls) {
+        return "https" + (config.http2() ? " h2" : "") + ", TLS engine " + tls.engine() + " (" + tls.engineDetail() + "), "
+                + String.join("/", tls.protocols()) + ", certificates: "
+                + config.tls().certificates().stream().map(CertificateSource::describe).collect(Collectors.joining(", "));
     }
 
     private static ServerTls serverTls(ListenerConfig config) throws ListenerException {

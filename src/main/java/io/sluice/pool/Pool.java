@@ -41,7 +41,12 @@ public final class Pool implements AutoCloseable {
         this.checks = checks;
     }
 
-    public static Pool build(PoolConfig config, HeadersConfig headers, XnioWorker worker, ByteBufferPool buffers) throws TlsMaterialException {
+    /**
+     * @param previous the pool of the same name in the generation being replaced, or null:
+     *                 its learned sessions carry over when the members are the same
+     */
+    public static Pool build(PoolConfig config, HeadersConfig headers, XnioWorker worker, ByteBufferPool buffers, Pool previous)
+            throws TlsMaterialException {
         UndertowXnioSsl ssl = null;
         MemberTrust memberTrust = null;
         if (config.hasHttpsMembers()) {
@@ -74,7 +79,8 @@ public final class Pool implements AutoCloseable {
         if (memberTrust != null) {
             memberTrust.watch(members);
         }
-        SessionAffinity affinity = new SessionAffinity(config.sticky(), members, config.name());
+        SessionAffinity affinity = new SessionAffinity(config.sticky(), members, config.name(),
+                previous != null && sameMembers(previous.config, config) ? previous.affinity : null);
         PoolProxyClient proxyClient = new PoolProxyClient(members, config, affinity);
         HttpHandler handler = ProxyHandler.builder()
                 .setProxyClient(proxyClient)
@@ -134,6 +140,16 @@ public final class Pool implements AutoCloseable {
     /** Bytes the learn table holds, or 0 without learn mode. */
     public long learnedSessionsMemory() {
         return affinity.learned() == null ? 0 : affinity.learned().memoryBytes();
+    }
+
+    /** Learned session indexes stay valid only while the members are the same, in the same order. */
+    private static boolean sameMembers(PoolConfig before, PoolConfig after) {
+        return before.members().stream().map(m -> m.name() + " " + m.url()).toList()
+                .equals(after.members().stream().map(m -> m.name() + " " + m.url()).toList());
+    }
+
+    public void stopHealthChecks() {
+        checks.forEach(HealthCheck::stop);
     }
 
     @Override

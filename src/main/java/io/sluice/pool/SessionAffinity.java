@@ -27,12 +27,14 @@ final class SessionAffinity {
     private final String insertCookiePrefix;
     private final String insertAttributes;
 
-    SessionAffinity(StickyConfig config, Member[] members, String poolName) {
+    SessionAffinity(StickyConfig config, Member[] members, String poolName, SessionAffinity previous) {
         this.config = config;
         this.members = members;
         this.route = config.has(AffinityMode.ROUTE) ? new StickyRoute(config) : null;
-        this.learned = config.has(AffinityMode.LEARN)
-                ? new LearnedSessions(config.learn().maxEntries(), config.learn().sessionTimeout().toSeconds()) : null;
+        this.learned = !config.has(AffinityMode.LEARN) ? null
+                : previous != null && previous.learned != null && previous.config.learn().equals(config.learn())
+                        ? previous.learned // a reload keeps what was learned
+                        : new LearnedSessions(config.learn().maxEntries(), config.learn().sessionTimeout().toSeconds());
         this.insertIds = new String[members.length];
         for (int i = 0; i < members.length; i++) {
             insertIds[i] = opaqueId(poolName, members[i].name());

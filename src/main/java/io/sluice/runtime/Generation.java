@@ -26,9 +26,9 @@ import org.xnio.XnioWorker;
 public final class Generation implements AutoCloseable {
     private final SluiceConfig config;
     private final Map<String, Pool> pools;
-    private final HttpHandler[] listenerHandlers;
+    private final Map<String, HttpHandler> listenerHandlers;
 
-    private Generation(SluiceConfig config, Map<String, Pool> pools, HttpHandler[] listenerHandlers) {
+    private Generation(SluiceConfig config, Map<String, Pool> pools, Map<String, HttpHandler> listenerHandlers) {
         this.config = config;
         this.pools = pools;
         this.listenerHandlers = listenerHandlers;
@@ -38,12 +38,13 @@ public final class Generation implements AutoCloseable {
      * @param boundPort the port an https listener is bound to, for redirects (it may be
      *                  an ephemeral port only known once bound)
      */
-    static Generation build(SluiceConfig config, ToIntFunction<String> boundPort, XnioWorker worker, ByteBufferPool buffers)
-            throws StartupException {
+    static Generation build(SluiceConfig config, ToIntFunction<String> boundPort, XnioWorker worker, ByteBufferPool buffers,
+                            Generation previous) throws StartupException {
         Map<String, Pool> pools = new LinkedHashMap<>();
         try {
             for (PoolConfig poolConfig : config.pools().values()) {
-                pools.put(poolConfig.name(), Pool.build(poolConfig, config.headers(), worker, buffers));
+                Pool before = previous == null ? null : previous.pools.get(poolConfig.name());
+                pools.put(poolConfig.name(), Pool.build(poolConfig, config.headers(), worker, buffers, before));
             }
         } catch (TlsMaterialException e) {
             pools.values().forEach(Pool::close);
@@ -53,17 +54,17 @@ public final class Generation implements AutoCloseable {
         // Header hygiene first, so that even a denied request carries a request id in the log.
         HttpHandler proxy = new RequestHeadersHandler(config.trustedProxies(), config.headers().requestIdHeader(),
                 new MethodGuardHandler(config.denyMethods(), routes));
-        HttpHandler[] handlers = new HttpHandler[config.listeners().size()];
-        for (int i = 0; i < handlers.length; i++) {
-            ListenerConfig listener = config.listeners().get(i);
+        Map<String, HttpHandler> handlers = new java.util.HashMap<>();
+        for (ListenerConfig listener : config.listeners()) {
             HttpHandler inner = proxy;
             if (listener.redirectTo() != null) {
                 String target = listener.redirectTo();
                 inner = new RedirectToHttpsHandler(() -> boundPort.applyAsInt(target));
             }
-            handlers[i] = config.accessLog().enabled()
+            HttpHandler handler = config.accessLog().enabled()
                     ? new AccessLogHandler(listener.name(), config.headers().requestIdHeader(), inner)
                     : inner;
+            handlers.put(listener.name(), handler);
         }
         return new Generation(config, pools, handlers);
     }
@@ -76,8 +77,15 @@ public final class Generation implements AutoCloseable {
         return pools;
     }
 
-    HttpHandler listenerHandler(int listenerIndex) {
-        return listenerHandlers[listenerIndex];
+    HttpHandler listenerHandler(String listenerName) {
+        HttpHandler handler = listenerHandlers.get(listenerName);
+        // a listener the new generation dropped still finishes its last requests
+        return handler != null ? handler : io.undertow.server.handlers.ResponseCodeHandler.HANDLE_404;
+    }
+
+    /** Replaced by a newer generation: stop probing now; close the pools once in-flight requests had time to end. */
+    void retire() {
+        pools.values().forEach(Pool::stopHealthChecks);
     }
 
     @Override

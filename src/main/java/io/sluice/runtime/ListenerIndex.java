@@ -5,18 +5,18 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 
 /**
- * A listener's root handler: tags the exchange with the listener's position, then enters
+ * A listener's root handler: tags the exchange with the listener's name, then enters
  * the shared graceful-shutdown gate, behind which the current generation's chain for
  * that listener runs. The generation is read once per request.
  */
 final class ListenerIndex implements HttpHandler {
     static final AttachmentKey<ListenerIndex> KEY = AttachmentKey.create(ListenerIndex.class);
 
-    private final int index;
+    private final String name;
     private final HttpHandler gate;
 
-    ListenerIndex(int index, HttpHandler gate) {
-        this.index = index;
+    ListenerIndex(String name, HttpHandler gate) {
+        this.name = name;
         this.gate = gate;
     }
 
@@ -27,6 +27,6 @@ final class ListenerIndex implements HttpHandler {
     }
 
     void handle(Generation generation, HttpServerExchange exchange) throws Exception {
-        generation.listenerHandler(index).handleRequest(exchange);
+        generation.listenerHandler(name).handleRequest(exchange);
     }
 }

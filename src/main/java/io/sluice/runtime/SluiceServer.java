@@ -12,9 +12,13 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,20 +30,27 @@ import org.xnio.XnioWorker;
 /**
  * The supervisor: owns the XNIO worker, the listeners and the current generation.
  * {@link #start} either returns with every listener bound, or fails having released
- * everything it took: never a half-alive process.
+ * everything it took: never a half-alive process. {@link #reload} swaps in a new
+ * generation built from a new configuration without dropping a request.
  */
 public final class SluiceServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SluiceServer.class);
-    /** How long a stop waits for requests in flight (a config knob arrives with the appliance issue). */
-    static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     private final XnioWorker worker;
+    private final DefaultByteBufferPool buffers;
     private final GracefulShutdownHandler gracefulShutdown;
-    private final List<RunningListener> listeners = new ArrayList<>();
+    private final Map<String, RunningListener> listeners = new LinkedHashMap<>();
+    /** Retired generations are closed here once their requests had time to finish. */
+    private final ScheduledExecutorService retirement = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "sluice-retire");
+        thread.setDaemon(true);
+        return thread;
+    });
     private volatile Generation generation;
 
-    private SluiceServer(XnioWorker worker, GracefulShutdownHandler gracefulShutdown) {
+    private SluiceServer(XnioWorker worker, DefaultByteBufferPool buffers, GracefulShutdownHandler gracefulShutdown) {
         this.worker = worker;
+        this.buffers = buffers;
         this.gracefulShutdown = gracefulShutdown;
     }
 
@@ -62,15 +73,13 @@ public final class SluiceServer implements AutoCloseable {
         // One shutdown gate in front of every listener: a stop lets in-flight requests finish.
         HttpHandler dispatch = exchange -> exchange.getAttachment(ListenerIndex.KEY).handle(self[0].generation, exchange);
         GracefulShutdownHandler graceful = new GracefulShutdownHandler(dispatch);
-        SluiceServer server = new SluiceServer(worker, graceful);
+        SluiceServer server = new SluiceServer(worker, new DefaultByteBufferPool(true, 16 * 1024, -1, 8), graceful);
         self[0] = server;
         try {
-            DefaultByteBufferPool buffers = new DefaultByteBufferPool(true, 16 * 1024, -1, 8);
-            server.generation = Generation.build(config, server::boundPort, worker, buffers);
-            ListenerStarter starter = new ListenerStarter(worker, buffers, config.limits());
-            for (int i = 0; i < config.listeners().size(); i++) {
-                ListenerConfig listener = config.listeners().get(i);
-                server.listeners.add(starter.start(listener, new ListenerIndex(i, graceful)));
+            server.generation = Generation.build(config, server::boundPort, worker, server.buffers, null);
+            ListenerStarter starter = server.starter(config);
+            for (ListenerConfig listener : config.listeners()) {
+                server.listeners.put(listener.name(), starter.start(listener, new ListenerIndex(listener.name(), graceful)));
             }
         } catch (ListenerException e) {
             server.stopNow();
@@ -79,42 +88,149 @@ public final class SluiceServer implements AutoCloseable {
             server.stopNow();
             throw e;
         }
-        for (Pool pool : server.generation.pools().values()) {
+        server.logServing(config);
+        return server;
+    }
+
+    private ListenerStarter starter(SluiceConfig config) {
+        return new ListenerStarter(worker, buffers, config.limits());
+    }
+
+    private void logServing(SluiceConfig config) {
+        for (Pool pool : generation.pools().values()) {
             LOG.info("pool {}: {}", pool.name(), pool.members());
         }
-        LOG.info("sluice is serving: {} listener(s), {} route(s), {} pool(s)", config.listeners().size(), config.routes().size(), config.pools().size());
-        return server;
+        LOG.info("sluice is serving {}: {} listener(s), {} route(s), {} pool(s)", config.source(), config.listeners().size(),
+                config.routes().size(), config.pools().size());
     }
 
     public Generation generation() {
         return generation;
     }
 
-    /** The address a listener is bound to (its real port when the config asked for port 0). */
-    public InetSocketAddress address(String listenerName) {
-        for (RunningListener listener : listeners) {
-            if (listener.config().name().equals(listenerName)) {
-                return listener.address();
+    /** What a reload did, for the log and for `sluice reload`. */
+    public record ReloadOutcome(boolean applied, String summary) {
+    }
+
+    /**
+     * Swaps in a generation built from {@code config}. Everything is built before anything
+     * changes; if that fails the running generation is untouched. Listeners whose socket
+     * settings are unchanged keep their sockets (their TLS material is re-read, so renewed
+     * certificates apply without rebinding); changed ones are rebound, new ones bound,
+     * removed ones stopped after the drain timeout. Requests in flight finish on the
+     * generation they started on.
+     */
+    public synchronized ReloadOutcome reload(SluiceConfig config) {
+        Generation old = generation;
+        if (config.ioThreads() != old.config().ioThreads()) {
+            LOG.warn("reload: io-threads changed from {} to {}; that takes a restart, the running value stays",
+                    old.config().ioThreads(), config.ioThreads());
+        }
+        Generation next;
+        try {
+            next = Generation.build(config, this::boundPort, worker, buffers, old);
+        } catch (StartupException e) {
+            return refused("the new configuration could not be built: " + e.getMessage());
+        }
+        ListenerStarter starter = starter(config);
+        boolean limitsChanged = !config.limits().equals(old.config().limits());
+        List<String> changes = new ArrayList<>();
+        Map<String, RunningListener> bound = new LinkedHashMap<>();
+        List<RunningListener> stoppedForRebind = new ArrayList<>();
+        List<RunningListener> newlyBound = new ArrayList<>();
+        List<RunningListener> toRetire = new ArrayList<>();
+        try {
+            for (ListenerConfig wanted : config.listeners()) {
+                RunningListener running = listeners.get(wanted.name());
+                if (running != null && !limitsChanged && sameSocket(running.config(), wanted)) {
+                    bound.put(wanted.name(), wanted.isHttps() ? starter.refreshTls(running, wanted) : running.withConfig(wanted,
+                            running.description()));
+                    continue;
+                }
+                if (running != null) {
+                    running.stop(); // its port must be free before binding again
+                    stoppedForRebind.add(running);
+                }
+                RunningListener started = starter.start(wanted, new ListenerIndex(wanted.name(), gracefulShutdown));
+                newlyBound.add(started);
+                bound.put(wanted.name(), started);
+                changes.add("listener " + wanted.name() + (running != null ? " rebound" : " added"));
+            }
+        } catch (ListenerException e) {
+            newlyBound.forEach(RunningListener::stop);
+            ListenerStarter oldStarter = starter(old.config());
+            for (RunningListener stopped : stoppedForRebind) {
+                try {
+                    listeners.put(stopped.config().name(),
+                            oldStarter.start(stopped.config(), new ListenerIndex(stopped.config().name(), gracefulShutdown)));
+                } catch (ListenerException again) {
+                    listeners.remove(stopped.config().name());
+                    LOG.error("reload rollback: {}", again.getMessage());
+                }
+            }
+            next.close();
+            return refused(e.getMessage());
+        }
+        for (Map.Entry<String, RunningListener> entry : listeners.entrySet()) {
+            if (!bound.containsKey(entry.getKey())) {
+                entry.getValue().suspendAccepting();
+                toRetire.add(entry.getValue());
+                changes.add("listener " + entry.getKey() + " removed");
             }
         }
-        throw new IllegalArgumentException("no listener " + listenerName);
+        listeners.clear();
+        listeners.putAll(bound);
+        generation = next;
+        AccessLogs.configure(config.accessLog());
+        old.retire();
+        long drain = config.drainTimeout().toMillis();
+        retirement.schedule(() -> {
+            toRetire.forEach(RunningListener::stop);
+            old.close();
+        }, drain, TimeUnit.MILLISECONDS);
+        String summary = "reloaded " + config.source() + ": " + config.listeners().size() + " listener(s), " + config.routes().size()
+                + " route(s), " + config.pools().size() + " pool(s)" + (changes.isEmpty() ? "" : "; " + String.join(", ", changes));
+        LOG.info("{}", summary);
+        return new ReloadOutcome(true, summary);
+    }
+
+    private static ReloadOutcome refused(String why) {
+        LOG.error("reload refused, the running configuration stays: {}", why);
+        return new ReloadOutcome(false, why);
+    }
+
+    /** Same socket: same bind, protocol, HTTP/2 and TLS engine, protocols and suites (certificates may differ). */
+    private static boolean sameSocket(ListenerConfig running, ListenerConfig wanted) {
+        if (!running.bind().equals(wanted.bind()) || running.http2() != wanted.http2() || running.isHttps() != wanted.isHttps()) {
+            return false;
+        }
+        return !wanted.isHttps() || (running.tls().engine() == wanted.tls().engine()
+                && running.tls().protocols().equals(wanted.tls().protocols())
+                && running.tls().cipherSuites().equals(wanted.tls().cipherSuites()));
+    }
+
+    /** The address a listener is bound to (its real port when the config asked for port 0). */
+    public InetSocketAddress address(String listenerName) {
+        return listener(listenerName).address();
     }
 
     /** What the start-up log said about a listener: protocol, TLS engine and version, certificates. */
     public String describe(String listenerName) {
-        for (RunningListener listener : listeners) {
-            if (listener.config().name().equals(listenerName)) {
-                return listener.description();
-            }
+        return listener(listenerName).description();
+    }
+
+    private RunningListener listener(String listenerName) {
+        RunningListener listener = listeners.get(listenerName);
+        if (listener == null) {
+            throw new IllegalArgumentException("no listener " + listenerName);
         }
-        throw new IllegalArgumentException("no listener " + listenerName);
+        return listener;
     }
 
     int boundPort(String listenerName) {
-        for (RunningListener listener : listeners) {
-            if (listener.config().name().equals(listenerName)) {
-                return listener.address().getPort();
-            }
+        RunningListener listener = listeners.get(listenerName);
+        if (listener != null) {
+            return listener.address().getPort();
         }
         ListenerConfig config = generation.config().listener(listenerName);
         return config == null ? 443 : config.bind().port();
@@ -123,13 +239,14 @@ public final class SluiceServer implements AutoCloseable {
     /** Stops accepting, lets requests in flight finish (up to the drain timeout), then releases everything. */
     @Override
     public void close() {
-        for (RunningListener listener : listeners) {
+        for (RunningListener listener : listeners.values()) {
             listener.suspendAccepting(); // new connections are refused, so clients go elsewhere at once
         }
         gracefulShutdown.shutdown();
+        long drain = Objects.requireNonNull(generation).config().drainTimeout().toMillis();
         try {
-            if (!gracefulShutdown.awaitShutdown(DRAIN_TIMEOUT.toMillis())) {
-                LOG.warn("requests still in flight after {}s; closing them", DRAIN_TIMEOUT.toSeconds());
+            if (!gracefulShutdown.awaitShutdown(drain)) {
+                LOG.warn("requests still in flight after {} ms; closing them", drain);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -139,10 +256,11 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     private void stopNow() {
-        for (RunningListener listener : listeners) {
+        for (RunningListener listener : listeners.values()) {
             listener.stop();
         }
         listeners.clear();
+        retirement.shutdownNow();
         Generation current = generation;
         if (current != null) {
             current.close();

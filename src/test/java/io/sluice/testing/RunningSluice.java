@@ -14,11 +14,25 @@ import java.nio.file.Path;
  */
 public final class RunningSluice implements AutoCloseable {
     private final SluiceServer server;
-    private final SluiceConfig config;
+    private volatile SluiceConfig config;
 
     private RunningSluice(SluiceServer server, SluiceConfig config) {
         this.server = server;
         this.config = config;
+    }
+
+    /** Rewrites the config file and reloads it as SIGHUP would. */
+    public SluiceServer.ReloadOutcome reload(String hocon) throws Exception {
+        Files.writeString(config.source(), hocon);
+        SluiceServer.ReloadOutcome outcome = new io.sluice.runtime.Reloader(server, config.source()).reload();
+        if (outcome.applied()) {
+            config = ConfigLoader.load(config.source());
+        }
+        return outcome;
+    }
+
+    public Path file() {
+        return config.source();
     }
 
     /** Writes {@code hocon} to dir/sluice.conf, loads and validates it, and starts Sluice. */

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# bench/run.sh -- Sluice beside NGINX and HAProxy, one command (issue 7, part 1).
+#
+#   bench/run.sh            # from anywhere; see bench/README.md for the knobs
+#
+# 1. checks the tools; as root installs the missing Debian packages (apt-get), otherwise
+#    names them and stops;
+# 2. builds target/sluice.jar of the repository this script sits in (./mvnw -B -q
+#    -DskipTests package), unless SKIP_BUILD=1 or SLUICE_JAR points at a jar;
+# 3. makes an RSA-2048 certificate in bench/cert (shared by every proxy);
+# 4. writes bench/sluice-bench.conf, Sluice's equivalent of templates/nginx-lb.conf and
+#    templates/haproxy.cfg (round robin over node1/node2, JSESSIONID route stickiness,
+#    /is-/ -> / prefix rewrite, no access log), with one https listener per TLS engine;
+# 5. runs bench/lbbench.sh: backends on CPU 0, NGINX, HAProxy and Sluice on CPU 1, the
+#    five cases interleaved and repeated, one table with ratios against NGINX and HAProxy.
+# Every process is started by lbbench.sh and stopped by it, by pid.
+set -euo pipefail
+export LC_ALL=C
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH/.." && pwd)
+
+# ------------------------------------------------------------------ knobs
+export DURATION=${DURATION:-6}          # s per measured run
+export REPS=${REPS:-3}                  # interleaved repetitions
+export WARMUP=${WARMUP:-2}              # s per warm-up run, NGINX/HAProxy
+export JVM_WARMUP=${JVM_WARMUP:-8}      # s per warm-up run and protocol, each Sluice target (JIT)
+export CASES=${CASES:-"http-1k tls-1k tls-64k tls-newconn h2-1k"}
+PEERS=${PEERS:-"nginx haproxy"}         # add "direct" for the no-proxy ceiling, "apache" for httpd
+ENGINES=${ENGINES:-"openssl jdk"}       # Sluice TLS engines to measure, one https listener each
+SLUICE_HTTP_PORT=${SLUICE_HTTP_PORT:-58080}
+SLUICE_HTTPS_OPENSSL_PORT=${SLUICE_HTTPS_OPENSSL_PORT:-58443}
+SLUICE_HTTPS_JDK_PORT=${SLUICE_HTTPS_JDK_PORT:-58444}
+SLUICE_IO_THREADS=${SLUICE_IO_THREADS:-1}   # = NGINX worker_processes / HAProxy nbthread (1 CPU)
+export SLUICE_JAVA=${SLUICE_JAVA:-java}
+export SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:-"-XX:+UseParallelGC -Xms256m -Xmx256m"}
+SKIP_BUILD=${SKIP_BUILD:-0}
+MVN_ARGS=${MVN_ARGS:-}                  # e.g. -o (offline)
+SAVE=${SAVE:-0}                         # 1: also write bench/results/<date>.txt
+export OUT_DIR=${OUT_DIR:-$BENCH/runs/$(date +%Y%m%d-%H%M%S)}
+
+log() { printf '[%(%H:%M:%S)T] run.sh: %s\n' -1 "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+T0=$(date +%s)
+
+# ------------------------------------------------------------------ 1. tools
+declare -A PKG_OF=([nginx]=nginx [haproxy]=haproxy [wrk]=wrk [h2load]=nghttp2-client
+                   [openssl]=openssl [curl]=curl [cc]=gcc [taskset]=util-linux [ss]=iproute2
+                   [java]=openjdk-17-jdk-headless [jcmd]=openjdk-17-jdk-headless)
+missing=()
+bins=(nginx wrk h2load openssl curl cc taskset ss java)
+[[ " $PEERS " == *" haproxy "* ]] && bins+=(haproxy)
+[[ " $PEERS " == *" apache "* ]] && bins+=(apache2) && PKG_OF[apache2]=apache2
+for b in "${bins[@]}"; do
+  command -v "$b" >/dev/null 2>&1 || missing+=("${PKG_OF[$b]}")
+done
+[[ -e /usr/include/openssl/ssl.h ]] || missing+=(libssl-dev)   # for tools/tlsnewconn.c
+if ((${#missing[@]})); then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    log "installing: ${missing[*]}"
+    # Debian's nginx/haproxy packages try to start their system service (port 80); the
+    # benchmark never uses it and starts its own instances on other ports.
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+      die "apt-get install ${missing[*]} failed"
+  else
+    die "missing Debian packages: ${missing[*]} (run as root to install them, or: apt-get install ${missing[*]})"
+  fi
+fi
+
+# ------------------------------------------------------------------ 2. build
+if [[ -n ${SLUICE_JAR:-} ]]; then
+  [[ -s $SLUICE_JAR ]] || die "SLUICE_JAR=$SLUICE_JAR does not exist"
+elif [[ $SKIP_BUILD == 1 ]]; then
+  SLUICE_JAR=$REPO/target/sluice.jar
+  [[ -s $SLUICE_JAR ]] || die "SKIP_BUILD=1 but $SLUICE_JAR does not exist"
+else
+  log "building $REPO/target/sluice.jar (./mvnw -B -q -DskipTests $MVN_ARGS package)"
+  (cd "$REPO" && ./mvnw -B -q -DskipTests $MVN_ARGS package) || die "build failed"
+  SLUICE_JAR=$REPO/target/sluice.jar
+fi
+export SLUICE_JAR
+SLUICE_COMMIT=$(git -C "$(dirname "$SLUICE_JAR")/.." rev-parse --short HEAD 2>/dev/null || echo unknown)
+SLUICE_DIRTY=$(git -C "$(dirname "$SLUICE_JAR")/.." status --porcelain -- src pom.xml 2>/dev/null | head -1)
+log "sluice jar: $SLUICE_JAR (commit $SLUICE_COMMIT${SLUICE_DIRTY:+, with uncommitted changes under src/ or pom.xml})"
+
+# ------------------------------------------------------------------ 3. certificate
+CERT_DIR=$BENCH/cert
+if [[ ! -s $CERT_DIR/server.crt || ! -s $CERT_DIR/server.key ]] ||
+   ! openssl x509 -checkend 86400 -noout -in "$CERT_DIR/server.crt" >/dev/null 2>&1; then
+  CERT_TYPE=rsa2048 "$BENCH/lbbench.sh" --make-cert "$CERT_DIR" >/dev/null || die "certificate generation failed"
+fi
+export CERT_DIR CERT_TYPE=rsa2048
+log "certificate: $CERT_DIR/server.crt ($(openssl x509 -noout -text -in "$CERT_DIR/server.crt" | grep -o 'Public-Key: ([0-9]* bit)'))"
+
+# ------------------------------------------------------------------ 4. Sluice config
+CONF=$BENCH/sluice-bench.conf
+listeners="    { name = http, bind = \"127.0.0.1:$SLUICE_HTTP_PORT\", http2 = on }"
+targets=()
+first=1
+for e in $ENGINES; do
+  case $e in
+    openssl) port=$SLUICE_HTTPS_OPENSSL_PORT ;;
+    jdk) port=$SLUICE_HTTPS_JDK_PORT ;;
+    *) die "unknown TLS engine '$e' in ENGINES (openssl, jdk)" ;;
+  esac
+  listeners+=$'\n'"    { name = https-$e, bind = \"127.0.0.1:$port\", http2 = on"
+  listeners+=$'\n'"      tls { engine = $e, certificate = cert/server.crt, key = cert/server.key } }"
+  # the plain-http cases run once, on the first engine's target (no TLS involved)
+  if ((first)); then targets+=("sluice-$e=$SLUICE_HTTP_PORT,$port"); first=0
+  else targets+=("sluice-$e=-,$port"); fi
+done
+((${#targets[@]})) || targets=("sluice=$SLUICE_HTTP_PORT,-")
+cat >"$CONF" <<EOF
+# Written by bench/run.sh (do not edit here; edit run.sh). Sluice's equivalent of
+# bench/templates/nginx-lb.conf and bench/templates/haproxy.cfg:
+#   round robin over the two backend nodes; stickiness on the ".nodeN" route suffix of
+#   JSESSIONID (the backends set JSESSIONID=<id>.node1 / .node2, like Tomcat jvmRoute);
+#   /is-/... -> /... (prefix stripped) like the peers' rewrite / replace-path;
+#   access log off like the peers (access_log off; no HAProxy log target);
+#   no X-Request-ID (the peers add none); X-Forwarded-For/-Proto are set, as the peers do;
+#   one IO thread, like NGINX worker_processes 1 and HAProxy nbthread 1 on one CPU;
+#   backend connections: up to 128 per member kept alive (NGINX keepalive 128 per worker;
+#   HAProxy maxconn 4000 + http-reuse always), so no request waits for a connection.
+# One https listener per TLS engine (${ENGINES}), same certificate (RSA-2048, cert/).
+sluice {
+  io-threads = $SLUICE_IO_THREADS
+  access-log { enabled = off }
+  headers { request-id = "" }
+  listeners = [
+$listeners
+  ]
+  routes = [
+    { prefix = "/is-/", pool = wso2-identity, rewrite = "/" }
+    { prefix = "/", pool = wso2-identity }
+  ]
+  pools {
+    wso2-identity {
+      method = round-robin
+      sticky { modes = [route], cookies = [JSESSIONID] }
+      members = [
+        { url = "http://127.0.0.1:18081", route = node1 }
+        { url = "http://127.0.0.1:18082", route = node2 }
+      ]
+      connections-per-thread = 128
+      cached-connections-per-thread = 128
+    }
+  }
+}
+EOF
+export SLUICE_CONF=$CONF SLUICE_TARGETS="${targets[*]}"
+"$SLUICE_JAVA" -jar "$SLUICE_JAR" check -c "$CONF" >/dev/null || {
+  "$SLUICE_JAVA" -jar "$SLUICE_JAR" check -c "$CONF" >&2; die "sluice check failed for $CONF"; }
+log "config: $CONF (targets: $SLUICE_TARGETS)"
+
+# ------------------------------------------------------------------ 5. run
+mkdir -p "$OUT_DIR"
+CONSOLE=$OUT_DIR/console.txt
+CMDLINE="$0${*:+ $*}"
+{
+  echo "# bench/run.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "# command: $(env | grep -E '^(DURATION|REPS|WARMUP|JVM_WARMUP|CASES|PEERS|ENGINES|SKIP_BUILD|MVN_ARGS|SAVE|SLUICE_JAVA_OPTS|SLUICE_IO_THREADS|CONNS|THREADS|H2_CLIENTS|H2_STREAMS|NEWCONN_CONNS|PIN|PROFILE|PROFILE_SECS)=' | sort | sed "s/=\(.*\)/='\1'/" | tr '\n' ' ')$CMDLINE"
+  echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r)"
+  echo "# java: $("$SLUICE_JAVA" -version 2>&1 | tr '\n' ' ')"
+  echo "# nginx: $(nginx -v 2>&1 | sed 's/.*: //'); haproxy: $(haproxy -v 2>/dev/null | head -1)"
+  echo "# sluice: $("$SLUICE_JAVA" -jar "$SLUICE_JAR" version 2>&1 | head -1), commit $SLUICE_COMMIT${SLUICE_DIRTY:+ (+uncommitted changes)}, JVM flags: $SLUICE_JAVA_OPTS"
+} >"$CONSOLE"
+cat "$CONSOLE" >&2
+set +e
+BUILTIN="$PEERS sluice" "$BENCH/lbbench.sh" 2>&1 | tee -a "$CONSOLE"
+rc=${PIPESTATUS[0]}
+set -e
+T1=$(date +%s)
+echo "# run.sh wall time: $((T1 - T0)) s (exit $rc)" | tee -a "$CONSOLE" >&2
+for f in runs.csv logs/sluice_stdout.log; do
+  [[ -s $OUT_DIR/$f ]] && { echo; echo "## $f"; echo; cat "$OUT_DIR/$f"; } >>"$CONSOLE"
+done
+if [[ $SAVE == 1 ]]; then
+  mkdir -p "$BENCH/results"
+  dest=$BENCH/results/$(date +%F).txt
+  [[ -e $dest ]] && dest=$BENCH/results/$(date +%F-%H%M).txt
+  cp "$CONSOLE" "$dest"
+  log "saved $dest"
+fi
+log "console output, report and raw runs: $OUT_DIR"
+exit "$rc"
