@@ -413,11 +413,11 @@ public final class ConfigLoader {
             insert.error("same-site", "\"" + sameSite + "\" is not a SameSite value", "Strict, Lax, None, or \"\"");
         }
         StickyConfig.Secure secure = choice(insert, "secure", StickyConfig.Secure.class, StickyConfig.Secure.AUTO);
-        if ("None".equals(sameSite) && secure == StickyConfig.Secure.OFF) {
-            insert.error("same-site", "browsers refuse SameSite=None without Secure", "secure = on or auto");
+        if ("None".equals(sameSite) && secure != StickyConfig.Secure.ON) {
+            insert.error("same-site", "browsers refuse SameSite=None without Secure (and auto leaves Secure out over http)", "secure = on");
         }
         StickyConfig.Insert insertConfig = new StickyConfig.Insert(insertCookie, insertPath, secure, insert.bool("http-only"), sameSite,
-                insert.duration("max-age"));
+                insert.duration("max-age"), insert.string("secret"));
         StickyConfig stickyConfig = new StickyConfig(modes, cookies, pathParameter, separator, sticky.bool("failover"), learnConfig, insertConfig);
         HealthConfig health = readHealth(pool.section("health"));
         Section unavailable = pool.section("unavailable");
@@ -628,6 +628,9 @@ public final class ConfigLoader {
         Duration timeout = positive(health, "timeout");
         if (timeout.compareTo(interval) > 0) {
             health.error("timeout", "a check's timeout (" + timeout.toMillis() + " ms) cannot exceed its interval (" + interval.toMillis() + " ms)", null);
+        }
+        if (method.equals("HEAD") && !health.string("expect-body").isEmpty()) {
+            health.error("expect-body", "a HEAD answer has no body to search", "use method = GET, or drop expect-body");
         }
         String host = health.string("host");
         if (!host.isEmpty() && (!LineSafety.isSafe(host) || host.indexOf(' ') >= 0)) {

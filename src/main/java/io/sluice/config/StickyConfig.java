@@ -18,7 +18,12 @@ public record StickyConfig(List<AffinityMode> modes, List<String> cookies, Strin
     public record Learn(int maxEntries, Duration sessionTimeout) {
     }
 
-    public record Insert(String cookie, String path, Secure secure, boolean httpOnly, String sameSite, Duration maxAge) {
+    public record Insert(String cookie, String path, Secure secure, boolean httpOnly, String sameSite, Duration maxAge, String secret) {
+        @Override
+        public String toString() {
+            return "Insert[cookie=" + cookie + ", path=" + path + ", secure=" + secure + ", httpOnly=" + httpOnly + ", sameSite=" + sameSite
+                    + ", maxAge=" + maxAge + ", secret=" + (secret.isEmpty() ? "" : "<redacted>") + "]";
+        }
     }
 
     public StickyConfig {

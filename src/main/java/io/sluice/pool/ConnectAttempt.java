@@ -23,15 +23,17 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
     private final Member member;
     private final RequestTrace trace;
     private final boolean upgrade;
+    private final boolean queued;
     private XnioExecutor.Key timer;
 
     ConnectAttempt(HttpServerExchange exchange, ProxyCallback<ProxyConnection> delegate, Member member, RequestTrace trace,
-                   boolean upgrade) {
+                   boolean upgrade, boolean queued) {
         this.exchange = exchange;
         this.delegate = delegate;
         this.member = member;
         this.trace = trace;
         this.upgrade = upgrade;
+        this.queued = queued;
     }
 
     /**
@@ -71,7 +73,6 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
             return;
         }
         trace.connected(System.nanoTime(), connection.getConnection());
-        member.connected();
         member.startRequest(exchange);
         if (upgrade) {
             // An upgrade gets an exclusive backend connection that Undertow never returns to
@@ -90,6 +91,9 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
     @Override
     public void failed(HttpServerExchange exchange) {
         if (finish()) {
+            if (queued) {
+                trace.queueFailed(); // the member was busy, not broken (Undertow's queue timeout lands here)
+            }
             delegate.failed(exchange);
         }
     }
@@ -97,6 +101,7 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
     @Override
     public void queuedRequestFailed(HttpServerExchange exchange) {
         if (finish()) {
+            trace.queueFailed(); // its queue was full: load, not failure
             delegate.queuedRequestFailed(exchange);
         }
     }

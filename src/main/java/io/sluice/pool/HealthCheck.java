@@ -9,8 +9,11 @@ import io.undertow.client.UndertowClient;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
-import io.undertow.util.StringReadChannelListener;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.xnio.ChannelListener;
+import org.xnio.channels.StreamSourceChannel;
 import java.net.URI;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +33,7 @@ import org.xnio.ssl.XnioSsl;
  */
 final class HealthCheck implements Runnable {
     private static final HttpString USER_AGENT = new HttpString("User-Agent");
+    private static final int MAX_BODY = 64 * 1024;
 
     private final Member member;
     private final HealthConfig config;
@@ -142,21 +146,47 @@ final class HealthCheck implements Runnable {
                 finish(true, "status " + status);
                 return;
             }
-            new StringReadChannelListener(buffers) {
-                @Override
-                protected void stringDone(String body) {
-                    if (body.contains(config.expectBody())) {
-                        finish(true, "status " + status + " and the expected body");
-                    } else {
-                        finish(false, "status " + status + " but the body lacks \"" + config.expectBody() + "\"");
-                    }
+            readBody(exchange.getResponseChannel(), body -> {
+                if (body == null) {
+                    finish(false, "status " + status + " but the body could not be read");
+                } else if (body.contains(config.expectBody())) {
+                    finish(true, "status " + status + " and the expected body");
+                } else {
+                    finish(false, "status " + status + " but the body lacks \"" + config.expectBody() + "\"");
                 }
+            });
+        }
 
-                @Override
-                protected void error(IOException e) {
-                    finish(false, "body unreadable: " + e.getMessage());
+        /** Reads at most MAX_BODY bytes (a misdirected check must not buffer a download), then judges what it has. */
+        private void readBody(StreamSourceChannel channel, java.util.function.Consumer<String> judge) {
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            ChannelListener<StreamSourceChannel> reader = source -> {
+                ByteBuffer buffer = ByteBuffer.allocate(4096);
+                try {
+                    int read;
+                    while ((read = source.read(buffer)) > 0) {
+                        body.write(buffer.array(), 0, read);
+                        buffer.clear();
+                        if (body.size() >= MAX_BODY) {
+                            source.suspendReads();
+                            judge.accept(body.toString(StandardCharsets.UTF_8));
+                            return;
+                        }
+                    }
+                    if (read == -1) {
+                        source.suspendReads();
+                        judge.accept(body.toString(StandardCharsets.UTF_8));
+                    }
+                } catch (IOException e) {
+                    source.suspendReads();
+                    judge.accept(null);
                 }
-            }.setup(exchange.getResponseChannel());
+            };
+            channel.getReadSetter().set(reader);
+            reader.handleEvent(channel);
+            if (channel.isOpen()) {
+                channel.resumeReads();
+            }
         }
 
         void finish(boolean passed, String reason) {

@@ -6,15 +6,17 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * Session id -> member, learned from the backends' Set-Cookie (NGINX's sticky learn,
  * HAProxy's stick store-response), for nodes that put no jvmRoute in their session ids.
  *
- * <p>Bounded by construction: a fixed table of 4-way buckets allocated at start (16 bytes
- * a slot), keyed by a 64-bit hash of the session id. A new session takes an empty or
- * expired slot of its bucket, else the least recently seen one, so expired sessions are
- * dropped by being overwritten, never by a sweep. Lock-free: a slot is a key word and a
+ * <p>Bounded by construction: a fixed table allocated at start (16 bytes a slot, twice
+ * max-entries slots for headroom), keyed by a 64-bit hash of the session id. Each session
+ * has two candidate 8-way buckets (two-choice hashing): a new one takes an empty or
+ * expired slot of either, else the least recently seen of the sixteen, so live sessions
+ * are not evicted while the table has room, and expired ones are dropped by being
+ * overwritten, never by a sweep. Lock-free: a slot is a key word and a
  * value word; the value repeats 16 bits of the key, so a reader racing a writer sees a
  * mismatch and misses rather than a wrong member.
  */
 final class LearnedSessions {
-    private static final int WAYS = 4;
+    private static final int WAYS = 8;
 
     private final AtomicLongArray keys;
     private final AtomicLongArray values;
@@ -23,7 +25,8 @@ final class LearnedSessions {
     private final long epoch = System.nanoTime();
 
     LearnedSessions(int maxEntries, long timeoutSeconds) {
-        int buckets = Integer.highestOneBit(Math.max(WAYS, maxEntries) / WAYS * 2 - 1);
+        int slots = Integer.highestOneBit(Math.max(2 * WAYS, 2 * maxEntries) * 2 - 1); // >= 2 x max-entries
+        int buckets = slots / WAYS;
         this.keys = new AtomicLongArray(buckets * WAYS);
         this.values = new AtomicLongArray(buckets * WAYS);
         this.bucketMask = buckets - 1;
@@ -43,8 +46,13 @@ final class LearnedSessions {
     /** The member index learned for this session id (text[start, end)), or -1. */
     int find(String text, int start, int end) {
         long key = hash(text, start, end);
-        int base = bucket(key);
         long now = now();
+        int found = findIn(firstBucket(key), key, now);
+        return found != -2 ? found : Math.max(-1, findIn(secondBucket(key), key, now));
+    }
+
+    /** -2 when the key is not in this bucket; -1 when it is there but expired or half-written. */
+    private int findIn(int base, long key, long now) {
         for (int way = 0; way < WAYS; way++) {
             int slot = base + way;
             if (keys.get(slot) == key) {
@@ -58,34 +66,73 @@ final class LearnedSessions {
                 return -1;
             }
         }
-        return -1;
+        return -2;
     }
 
     /** Remembers (or moves) a session: the member that issued or now serves it. */
     void learn(String text, int start, int end, int memberIndex) {
         long key = hash(text, start, end);
-        int base = bucket(key);
         long now = now();
-        int target = -1;
-        long oldest = Long.MAX_VALUE;
-        for (int way = 0; way < WAYS; way++) {
-            int slot = base + way;
-            long slotKey = keys.get(slot);
-            if (slotKey == key) {
-                target = slot;
-                break;
-            }
-            long seen = slotKey == 0 ? -1 : seen(values.get(slot));
-            if (slotKey == 0 || now - seen > timeoutSeconds) {
-                seen = -1; // free or expired: as good as empty
-            }
-            if (seen < oldest) {
-                oldest = seen;
-                target = slot;
-            }
+        int first = firstBucket(key);
+        int second = secondBucket(key);
+        if (update(first, key, memberIndex, now) || update(second, key, memberIndex, now)) {
+            return;
+        }
+        // the power of two choices: the bucket with more room takes it
+        int freeFirst = free(first, now);
+        int freeSecond = free(second, now);
+        int target = freeFirst >= freeSecond ? freeSlot(first, now) : freeSlot(second, now);
+        if (target < 0) {
+            target = oldest(first, second); // both full of live sessions: the least recently seen goes
         }
         keys.set(target, key);
         values.set(target, pack(key, memberIndex, now));
+    }
+
+    private boolean update(int base, long key, int memberIndex, long now) {
+        for (int way = 0; way < WAYS; way++) {
+            if (keys.get(base + way) == key) {
+                values.set(base + way, pack(key, memberIndex, now));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean isFree(int slot, long now) {
+        return keys.get(slot) == 0 || now - seen(values.get(slot)) > timeoutSeconds;
+    }
+
+    private int free(int base, long now) {
+        int free = 0;
+        for (int way = 0; way < WAYS; way++) {
+            free += isFree(base + way, now) ? 1 : 0;
+        }
+        return free;
+    }
+
+    private int freeSlot(int base, long now) {
+        for (int way = 0; way < WAYS; way++) {
+            if (isFree(base + way, now)) {
+                return base + way;
+            }
+        }
+        return -1;
+    }
+
+    private int oldest(int first, int second) {
+        int target = first;
+        long oldest = Long.MAX_VALUE;
+        for (int base : new int[] {first, second}) {
+            for (int way = 0; way < WAYS; way++) {
+                long seen = seen(values.get(base + way));
+                if (seen < oldest) {
+                    oldest = seen;
+                    target = base + way;
+                }
+            }
+        }
+        return target;
     }
 
     /** Sessions seen within the timeout (a scan of the table: for metrics and tests, not requests). */
@@ -100,8 +147,13 @@ final class LearnedSessions {
         return live;
     }
 
-    private int bucket(long key) {
-        return ((int) (key ^ (key >>> 32)) & bucketMask) * WAYS;
+    private int firstBucket(long key) {
+        return ((int) key & bucketMask) * WAYS;
+    }
+
+    private int secondBucket(long key) {
+        int second = (int) (key >>> 32) & bucketMask;
+        return (second == ((int) key & bucketMask) ? second ^ 1 : second) * WAYS;
     }
 
     private long now() {

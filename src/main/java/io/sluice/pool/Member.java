@@ -51,7 +51,9 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     /** Ejections in a row without a success in between: the back-off exponent. */
     private volatile int ejectionStreak;
     /** When the member last came back into rotation, for slow start; 0 = full weight. */
-    private volatile long rampStart;
+    private final java.util.concurrent.atomic.AtomicLong rampStart = new java.util.concurrent.atomic.AtomicLong();
+    /** Undertow's pool probes a failed member in the background; one probe chain is enough. */
+    private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
 
     Member(String poolName, MemberConfig config, int index, PoolConfig pool, UndertowClient client, XnioSsl ssl, OptionMap options) {
         this.poolName = poolName;
@@ -138,13 +140,13 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
      * linearly over slow-start after the member came back (never below 1 of 100).
      */
     public double effectiveWeight() {
-        long since = rampStart;
+        long since = rampStart.get();
         if (since == 0 || slowStartNanos == 0) {
             return config.weight();
         }
         long elapsed = System.nanoTime() - since;
         if (elapsed >= slowStartNanos) {
-            rampStart = 0;
+            rampStart.compareAndSet(since, 0); // not over a newer ramp that began meanwhile
             return config.weight();
         }
         return config.weight() * Math.max(0.01, (double) elapsed / slowStartNanos);
@@ -162,15 +164,22 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         nextListener.proceed();
     }
 
-    /** A connection was made: ends a failure streak, and an ejection's probe succeeded. */
-    void connected() {
+    /**
+     * The member answered (a relayed response that is not a failure): ends a failure
+     * streak, and after an ejection brings it back (the request after the back-off was its
+     * probe). A TCP connect alone proves nothing: a member can accept and answer 500s.
+     */
+    void succeeded() {
         if (consecutiveFailures.get() != 0) {
             consecutiveFailures.set(0);
         }
         if (ejectionStreak != 0) {
-            ejectionStreak = 0;
-            ejectedUntil = 0;
-            comeBack("a connection succeeded after its ejection");
+            long until = ejectedUntil;
+            if (until == 0 || System.nanoTime() - until >= 0) {
+                ejectionStreak = 0;
+                ejectedUntil = 0;
+                comeBack("it answered again after its ejection");
+            }
         }
     }
 
@@ -189,28 +198,36 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         long time = Math.min(pool.maxEjectionTime().toNanos(), base << Math.min(streak, 20));
         ejectionStreak = streak + 1;
         ejectedUntil = System.nanoTime() + time;
-        LOG.warn("pool {} member {} ({}) is failing: {}; out of rotation for {}s{}", poolName, name(), config.url(), reason,
-                TimeUnit.NANOSECONDS.toSeconds(time), streak > 0 ? " (ejection " + (streak + 1) + " in a row)" : "");
+        LOG.warn("pool {} member {} ({}) is failing: {}; out of rotation for {} ms{}", poolName, name(), config.url(), reason,
+                TimeUnit.NANOSECONDS.toMillis(time), streak > 0 ? " (ejection " + (streak + 1) + " in a row)" : "");
     }
 
     /** The active health check's verdict changed (called by the checker, with the reason). */
     void health(boolean nowHealthy, String reason) {
         if (healthy == nowHealthy) {
+            if (nowHealthy && ejectedUntil != 0 && System.nanoTime() - ejectedUntil < 0) {
+                // passively ejected, but the active check says it serves: recovery by the check
+                ejectedUntil = 0;
+                ejectionStreak = 0;
+                consecutiveFailures.set(0);
+                comeBack("health check passed: " + reason);
+            }
             return;
         }
-        healthy = nowHealthy;
         if (nowHealthy) {
             ejectedUntil = 0;
             ejectionStreak = 0;
-            comeBack("health check passed: " + reason);
+            comeBack("health check passed: " + reason); // the ramp starts before it takes traffic
+            healthy = true;
         } else {
+            healthy = false;
             LOG.warn("pool {} member {} ({}) is unhealthy: {}", poolName, name(), config.url(), reason);
         }
     }
 
     private void comeBack(String why) {
         if (slowStartNanos > 0) {
-            rampStart = System.nanoTime();
+            rampStart.set(System.nanoTime());
         }
         LOG.info("pool {} member {} ({}) is back in rotation: {}{}", poolName, name(), config.url(), why,
                 slowStartNanos > 0 ? "; ramping up over " + TimeUnit.NANOSECONDS.toSeconds(slowStartNanos) + "s" : "");
@@ -223,14 +240,24 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         return isUp();
     }
 
+    /**
+     * Undertow's pool reports a failed connect. Returning false makes it redistribute the
+     * member's queued requests and start a background reconnect probe chain; that is right
+     * once, when the member has just been ejected, and wrong below eject-after-failures or
+     * while a chain already runs (chains would pile up for as long as the outage lasts).
+     */
     @Override
     public boolean handleError() {
         markFailed("connection refused or reset");
-        return false; // false: let the pool schedule its background reconnect probe
+        if (isUp()) {
+            return true;
+        }
+        return !probing.compareAndSet(false, true);
     }
 
     @Override
     public boolean clearError() {
+        probing.set(false);
         if (ejectedUntil != 0 && healthy) {
             ejectedUntil = 0;
             ejectionStreak = 0;

@@ -128,6 +128,8 @@ public final class Pool implements AutoCloseable {
         }
         if (config.ejectOn5xx() && exchange.getStatusCode() >= 500) {
             served.markFailed("answered " + exchange.getStatusCode());
+        } else {
+            served.succeeded();
         }
         affinity.onResponse(exchange, trace, secure);
     }

@@ -76,13 +76,12 @@ final class PoolProxyClient implements ProxyClient {
         }
         trace.attempt(member);
         boolean upgrade = exchange.getRequestHeaders().contains(Headers.UPGRADE);
-        ConnectAttempt attempt = new ConnectAttempt(exchange, callback, member, trace, upgrade);
         ProxyConnectionPool connections = member.connections();
         // A member whose connections are all busy queues the request (Undertow's pool):
         // that is load, not failure. The queue wait is bounded by Undertow itself and ends
-        // (queue-timeout) in a retry elsewhere without blaming the member; only real
-        // connects get the connect timer.
+        // (queue-timeout) without blaming the member; only real connects get the timer.
         boolean queued = !upgrade && connections.available() == ProxyConnectionPool.AvailabilityType.FULL;
+        ConnectAttempt attempt = new ConnectAttempt(exchange, callback, member, trace, upgrade, queued);
         connections.connect(target, exchange, attempt, queued ? queueTimeoutMillis : -1, TimeUnit.MILLISECONDS, upgrade);
         if (!queued) {
             attempt.armTimer(connectTimeoutMillis);
@@ -107,6 +106,11 @@ final class PoolProxyClient implements ProxyClient {
                 trace.outcome(StickyOutcome.UNKNOWN);
             }
         } else if (trace.outcome() == StickyOutcome.HIT) {
+            if (!failover || trace.lastAttemptQueueFailed()) {
+                // nofailover; or the session's member is only busy: moving the session
+                // would lose it, so the client gets 503 and Retry-After instead
+                return null;
+            }
             trace.outcome(StickyOutcome.FAILOVER); // the session's member failed to connect
         }
         if (members.length == 1) {
@@ -132,17 +136,31 @@ final class PoolProxyClient implements ProxyClient {
      * with probability effective/configured weight.
      */
     private Member roundRobin(RequestTrace trace) {
+        if (!anyEligible(trace, MemberState.ACTIVE)) {
+            return null; // an outage: no draws to waste on it
+        }
         for (int draw = 0; draw < 2 * schedule.length(); draw++) {
             Member candidate = members[schedule.at(schedule.next())];
-            if (trace.attempted(candidate.index()) || !candidate.takesNewSessions()) {
-                continue;
-            }
-            double effective = candidate.effectiveWeight();
-            if (effective >= candidate.weight() || ThreadLocalRandom.current().nextDouble() * candidate.weight() < effective) {
+            if (eligible(candidate, MemberState.ACTIVE, trace) && rampAccepts(candidate)) {
                 return candidate;
             }
         }
         return leastBusy(trace, MemberState.ACTIVE); // many draws missed: look at every member once
+    }
+
+    private boolean anyEligible(RequestTrace trace, MemberState wanted) {
+        for (Member candidate : members) {
+            if (eligible(candidate, wanted, trace)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A member in slow start is taken with probability effective / configured weight. */
+    private static boolean rampAccepts(Member candidate) {
+        double effective = candidate.effectiveWeight();
+        return effective >= candidate.weight() || ThreadLocalRandom.current().nextDouble() * candidate.weight() < effective;
     }
 
     /**
@@ -162,7 +180,7 @@ final class PoolProxyClient implements ProxyClient {
         }
         for (int draw = 0; draw < 2 * schedule.length(); draw++) {
             Member candidate = members[schedule.at(schedule.next())];
-            if (eligible(candidate, wanted, trace) && score(candidate) <= lowest) {
+            if (eligible(candidate, wanted, trace) && score(candidate) <= lowest && rampAccepts(candidate)) {
                 return candidate;
             }
         }

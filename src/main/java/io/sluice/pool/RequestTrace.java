@@ -29,6 +29,7 @@ public final class RequestTrace {
     private ClientConnection backend;
     private boolean bodyTooLarge;
     private String publicScheme;
+    private boolean queueFailed;
     private String method;
     private String originalUri;
     private String originalQuery;
@@ -149,6 +150,15 @@ public final class RequestTrace {
 
     ClientConnection backend() {
         return backend;
+    }
+
+    /** The last attempt waited in a busy member's queue and gave up: load, not a broken member. */
+    void queueFailed() {
+        queueFailed = true;
+    }
+
+    boolean lastAttemptQueueFailed() {
+        return queueFailed;
     }
 
     public boolean bodyTooLarge() {

@@ -23,6 +23,14 @@ final class SessionAffinity {
     private final Member[] members;
     private final StickyRoute route;
     private final LearnedSessions learned;
+    /**
+     * Route mode: sessions that failed over, id -> the member now serving them. The id is
+     * never rewritten (a replicated Tomcat session keeps its name, "abc.is1", on is2, and
+     * renaming it would log the user out); instead this table, consulted before the route
+     * is parsed, keeps the session on its new member, also after the old one comes back.
+     */
+    private final LearnedSessions moved;
+    private volatile boolean anyMoved;
     private final String[] insertIds;
     private final String insertCookiePrefix;
     private final String insertAttributes;
@@ -31,13 +39,17 @@ final class SessionAffinity {
         this.config = config;
         this.members = members;
         this.route = config.has(AffinityMode.ROUTE) ? new StickyRoute(config) : null;
+        boolean carry = previous != null && previous.config.learn().equals(config.learn());
         this.learned = !config.has(AffinityMode.LEARN) ? null
-                : previous != null && previous.learned != null && previous.config.learn().equals(config.learn())
-                        ? previous.learned // a reload keeps what was learned
-                        : new LearnedSessions(config.learn().maxEntries(), config.learn().sessionTimeout().toSeconds());
+                : carry && previous.learned != null ? previous.learned // a reload keeps what was learned
+                : new LearnedSessions(config.learn().maxEntries(), config.learn().sessionTimeout().toSeconds());
+        this.moved = !config.has(AffinityMode.ROUTE) ? null
+                : carry && previous.moved != null ? previous.moved
+                : new LearnedSessions(Math.min(config.learn().maxEntries(), 65_536), config.learn().sessionTimeout().toSeconds());
+        this.anyMoved = moved != null && carry && previous.anyMoved;
         this.insertIds = new String[members.length];
         for (int i = 0; i < members.length; i++) {
-            insertIds[i] = opaqueId(poolName, members[i].name());
+            insertIds[i] = opaqueId(poolName, members[i].name(), config.insert().secret());
         }
         StickyConfig.Insert insert = config.insert();
         this.insertCookiePrefix = insert.cookie() + "=";
@@ -67,7 +79,10 @@ final class SessionAffinity {
         int unknown = -1;
         for (AffinityMode mode : config.modes()) {
             int found = switch (mode) {
-                case ROUTE -> route.find(exchange, members);
+                case ROUTE -> {
+                    int movedTo = anyMoved ? findInTable(exchange, moved) : -1;
+                    yield movedTo >= 0 ? movedTo : route.find(exchange, members);
+                }
                 case LEARN -> findLearned(exchange);
                 case INSERT -> findInserted(exchange);
             };
@@ -83,6 +98,10 @@ final class SessionAffinity {
     }
 
     private int findLearned(HttpServerExchange exchange) {
+        return findInTable(exchange, learned);
+    }
+
+    private int findInTable(HttpServerExchange exchange, LearnedSessions table) {
         HeaderValues cookies = exchange.getRequestHeaders().get(Headers.COOKIE);
         if (cookies == null) {
             return -1;
@@ -92,7 +111,7 @@ final class SessionAffinity {
             for (String name : config.cookies()) {
                 long value = CookieHeader.find(header, name);
                 if (value != CookieHeader.NOT_FOUND) {
-                    int member = learned.find(header, CookieHeader.start(value), CookieHeader.end(value));
+                    int member = table.find(header, CookieHeader.start(value), CookieHeader.end(value));
                     return member < members.length ? member : -1;
                 }
             }
@@ -148,7 +167,7 @@ final class SessionAffinity {
         }
         boolean failedOver = trace.outcome() == StickyOutcome.FAILOVER;
         if (failedOver && !sessionCookieSet) {
-            restampSession(exchange, served, secure);
+            restampSession(exchange, served, trace);
         }
         if (config.has(AffinityMode.INSERT) && findInserted(exchange) != served.index()) {
             responseHeaders.add(Headers.SET_COOKIE, insertCookiePrefix + insertIds[served.index()] + insertAttributes
@@ -158,10 +177,16 @@ final class SessionAffinity {
 
     /**
      * The session failed over and the new member did not issue a session cookie of its own
-     * (a replicated session keeps its id): point the client's session at the new member,
-     * the job Tomcat's JvmRouteBinderValve does, so it does not flap back later.
+     * (a replicated session keeps its id): remember that this id now lives on the new
+     * member, so the client stays there and does not flap back when the old one returns.
+     * (The inserted cookie, in insert mode, is re-issued by onResponse itself.)
      */
-    private void restampSession(HttpServerExchange exchange, Member served, boolean secure) {
+    private void restampSession(HttpServerExchange exchange, Member served, RequestTrace trace) {
+        LearnedSessions table = trace.stickySource() == AffinityMode.LEARN ? learned
+                : trace.stickySource() == AffinityMode.ROUTE ? moved : null;
+        if (table == null) {
+            return;
+        }
         HeaderValues cookies = exchange.getRequestHeaders().get(Headers.COOKIE);
         if (cookies == null) {
             return;
@@ -170,27 +195,15 @@ final class SessionAffinity {
             String header = cookies.get(h);
             for (String name : config.cookies()) {
                 long value = CookieHeader.find(header, name);
-                if (value == CookieHeader.NOT_FOUND) {
-                    continue;
+                if (value != CookieHeader.NOT_FOUND) {
+                    table.learn(header, CookieHeader.start(value), CookieHeader.end(value), served.index());
+                    if (table == moved) {
+                        anyMoved = true;
+                    }
+                    return;
                 }
-                int start = CookieHeader.start(value);
-                int end = CookieHeader.end(value);
-                if (trace(exchange).stickySource() == AffinityMode.LEARN && learned != null) {
-                    learned.learn(header, start, end, served.index());
-                }
-                if (trace(exchange).stickySource() == AffinityMode.ROUTE && !served.route().isEmpty()) {
-                    int separator = header.indexOf(config.separator(), start);
-                    String id = header.substring(start, separator < 0 || separator >= end ? end : separator);
-                    exchange.getResponseHeaders().add(Headers.SET_COOKIE, name + "=" + id + config.separator() + served.route()
-                            + "; Path=/; HttpOnly" + (secure ? "; Secure" : ""));
-                }
-                return;
             }
         }
-    }
-
-    private static RequestTrace trace(HttpServerExchange exchange) {
-        return RequestTrace.of(exchange);
     }
 
     private boolean secure(boolean clientSecure) {
@@ -201,14 +214,25 @@ final class SessionAffinity {
         };
     }
 
-    /** The id the Sluice cookie carries for a member: stable across restarts, and not its address. */
-    static String opaqueId(String poolName, String memberName) {
+    /**
+     * The id the Sluice cookie carries for a member: stable across restarts and reloads,
+     * and not its address. With sticky.insert.secret set it is an HMAC, which nobody can
+     * invert; without, a hash of pool and member name (whose default is host:port).
+     */
+    static String opaqueId(String poolName, String memberName, String secret) {
+        byte[] input = (poolName + "\u0000" + memberName).getBytes(StandardCharsets.UTF_8);
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest((poolName + "\u0000" + memberName).getBytes(StandardCharsets.UTF_8));
+            byte[] digest;
+            if (secret.isEmpty()) {
+                digest = MessageDigest.getInstance("SHA-256").digest(input);
+            } else {
+                javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+                mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+                digest = mac.doFinal(input);
+            }
             return HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        } catch (NoSuchAlgorithmException | java.security.InvalidKeyException e) {
+            throw new IllegalStateException("SHA-256 and HmacSHA256 are part of every JDK", e);
         }
     }
 }

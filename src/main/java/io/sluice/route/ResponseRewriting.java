@@ -63,11 +63,9 @@ final class ResponseRewriting implements ResponseCommitListener {
         HeaderMap headers = exchange.getResponseHeaders();
         HopByHop.strip(headers, false);
         String scheme = trace != null && trace.publicScheme() != null ? trace.publicScheme() : exchange.getRequestScheme();
-        if (relayed && trace != null) {
-            pool.onRelayedResponse(exchange, trace, "https".equals(scheme));
-        }
         String authority = exchange.getRequestHeaders().getFirst(Headers.HOST);
         if (authority == null) {
+            afterRewriting(exchange, trace, relayed, scheme);
             return;
         }
         rewriteUrlHeader(headers, Headers.LOCATION, scheme, authority);
@@ -88,6 +86,7 @@ final class ResponseRewriting implements ResponseCommitListener {
                 }
             }
         }
+        afterRewriting(exchange, trace, relayed, scheme);
     }
 
     /**
@@ -110,6 +109,13 @@ final class ResponseRewriting implements ResponseCommitListener {
             exchange.setStatusCode(waited >= responseTimeoutNanos - responseTimeoutNanos / 20 ? 504 : 502);
         } else if (!exchange.getResponseHeaders().contains(Headers.RETRY_AFTER)) {
             exchange.getResponseHeaders().put(Headers.RETRY_AFTER, retryAfterSeconds); // no member could be reached
+        }
+    }
+
+    /** Sluice's own cookies come last: they are public already and must not be mapped as backend paths. */
+    private void afterRewriting(HttpServerExchange exchange, RequestTrace trace, boolean relayed, String scheme) {
+        if (relayed && trace != null) {
+            pool.onRelayedResponse(exchange, trace, "https".equals(scheme));
         }
     }
 

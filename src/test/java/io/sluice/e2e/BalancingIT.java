@@ -183,8 +183,11 @@ class BalancingIT {
         Node c = node("c", sessions);
         RunningSluice sluice = sluice("sticky.modes = [" + mode + "], connect-timeout = 500ms, problem-retry = 1s",
                 member(a, ""), member(b, ""), member(c, ""));
-        HttpClient client = withCookies();
+        CookieManager jar = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
+        HttpClient client = Http.builder().version(HttpClient.Version.HTTP_1_1).cookieHandler(jar).build();
+        int logoutsBefore = Node.logouts();
         String original = served(client, sluice);
+        String sessionBefore = jar.getCookieStore().getCookies().toString();
         Node stuck = List.of(a, b, c).stream().filter(n -> n.name().equals(original)).findFirst().orElseThrow();
         stuck.stop();
         String replacement = served(client, sluice);
@@ -196,6 +199,11 @@ class BalancingIT {
         await(original + " back in rotation", () -> member(sluice, original).isUp());
         for (int i = 0; i < 20; i++) {
             assertEquals(replacement, served(client, sluice), "after " + original + " came back");
+        }
+        if (mode.equals("route")) {
+            // the replicated session kept its id: Sluice moved it without renaming it, nobody was logged out
+            assertEquals(sessionBefore, jar.getCookieStore().getCookies().toString());
+            assertEquals(logoutsBefore, Node.logouts());
         }
     }
 
@@ -245,10 +253,12 @@ class BalancingIT {
         RunningSluice sluice = sluice("sticky.failover = off, problem-retry = 30s", member(a, ""), member(b, ""));
         a.stop();
         HttpClient client = Http.client();
-        Http.get(client, sluice.uri("http", "/"), "Cookie", "JSESSIONID=X.a"); // finds a down
-        HttpResponse<String> response = Http.get(client, sluice.uri("http", "/"), "Cookie", "JSESSIONID=X.a");
-        assertEquals(503, response.statusCode());
-        assertEquals("10", response.headers().firstValue("Retry-After").orElse(""));
+        for (int i = 0; i < 3; i++) { // the first finds a down, later ones know it: all 503, never served by b
+            HttpResponse<String> response = Http.get(client, sluice.uri("http", "/"), "Cookie", "JSESSIONID=X.a");
+            assertEquals(503, response.statusCode(), "attempt " + i + ": " + response.body());
+            assertEquals("10", response.headers().firstValue("Retry-After").orElse(""));
+            assertTrue(response.headers().allValues("Set-Cookie").isEmpty());
+        }
         assertEquals("b", served(client, sluice), "new sessions still go to b");
     }
 
@@ -292,11 +302,12 @@ class BalancingIT {
         assertTrue(after.contains("a"), after.toString());
     }
 
-    @Test
-    void slowStartRampsTheWeightUp() throws Exception {
+    @ParameterizedTest(name = "method = {0}")
+    @ValueSource(strings = {"round-robin", "least-busy"})
+    void slowStartRampsTheWeightUp(String method) throws Exception {
         Node a = node("a", Node.Sessions.NONE);
         Node b = node("b", Node.Sessions.NONE);
-        RunningSluice sluice = sluice("slow-start = 3s, health { path = \"/health\", interval = 100ms, timeout = 100ms, rise = 1, fall = 1 }",
+        RunningSluice sluice = sluice("method = " + method + ", slow-start = 3s, health { path = \"/health\", interval = 100ms, timeout = 100ms, rise = 1, fall = 1 }",
                 member(a, "weight = 10"), member(b, "weight = 10"));
         a.health(503);
         await("a unhealthy", () -> !member(sluice, "a").healthy());
@@ -304,6 +315,12 @@ class BalancingIT {
         await("a healthy", () -> member(sluice, "a").healthy());
         double early = member(sluice, "a").effectiveWeight();
         assertTrue(early < 10, "just back, effective weight " + early);
+        Map<String, Integer> firstShare = new HashMap<>();
+        HttpClient client = Http.client();
+        for (int i = 0; i < 100; i++) {
+            firstShare.merge(served(client, sluice), 1, Integer::sum);
+        }
+        assertTrue(firstShare.getOrDefault("a", 0) < 35, "a ramping up got " + firstShare + " of its first 100 requests");
         await("a at full weight", () -> member(sluice, "a").effectiveWeight() == 10);
         assertTrue(member(sluice, "b").effectiveWeight() == 10);
     }
@@ -348,5 +365,54 @@ class BalancingIT {
         }
         System.out.println("BalancingIT kill under load: " + ok.get() + " GETs served, " + failures.size() + " failed");
         assertEquals(List.of(), failures);
+    }
+
+    /** A sticky request whose member is only busy waits, then gets 503: moving it would lose the session. */
+    @Test
+    void aBusyStickyMemberKeepsItsSessions() throws Exception {
+        Node slow = Node.start("a", Node.Sessions.NONE, 1000);
+        closeables.add(slow);
+        Node b = node("b", Node.Sessions.NONE);
+        RunningSluice sluice = RunningSluice.start(dir, """
+                sluice {
+                  listeners = [ { name = http, bind = "127.0.0.1:0" } ]
+                  routes = [ { prefix = "/", pool = app } ]
+                  io-threads = 1
+                  pools { app { members = [ %s, %s ]
+                    connections-per-thread = 1, cached-connections-per-thread = 1, queue-timeout = 300ms } }
+                }
+                """.formatted(member(slow, ""), member(b, "")));
+        closeables.add(sluice);
+        HttpClient client = Http.client();
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            answers.add(client.sendAsync(HttpRequest.newBuilder(sluice.uri("http", "/")).header("Cookie", "JSESSIONID=S.a").build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        List<String> outcomes = new ArrayList<>();
+        for (var answer : answers) {
+            HttpResponse<String> response = answer.get(20, TimeUnit.SECONDS);
+            outcomes.add(response.statusCode() + " " + response.body().trim());
+        }
+        assertTrue(outcomes.stream().noneMatch(outcome -> outcome.equals("200 b")), "a session moved off its busy member: " + outcomes);
+        assertTrue(outcomes.contains("200 a"), outcomes.toString());
+        assertTrue(member(sluice, "a").isUp(), "busy is not failing");
+    }
+
+    @Test
+    void ejectOn5xxCountsConsecutiveAnswers() throws Exception {
+        io.sluice.testing.ScriptedBackend failing = io.sluice.testing.ScriptedBackend.answering(
+                "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nboom");
+        closeables.add(failing);
+        Node healthy = node("ok", Node.Sessions.NONE);
+        RunningSluice sluice = sluice("eject-on-5xx = on, eject-after-failures = 3, problem-retry = 30s",
+                "{ url = \"http://127.0.0.1:" + failing.port() + "\", name = bad }", member(healthy, ""));
+        HttpClient client = Http.client();
+        int fives = 0;
+        for (int i = 0; i < 20; i++) {
+            fives += Http.get(client, sluice.uri("http", "/")).statusCode() == 500 ? 1 : 0;
+        }
+        assertEquals(3, fives, "three 500s in a row eject the member; later requests go to the healthy one");
+        assertFalse(member(sluice, "bad").isUp());
     }
 }

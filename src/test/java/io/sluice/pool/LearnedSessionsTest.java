@@ -52,4 +52,21 @@ class LearnedSessionsTest {
         assertEquals(-1, table.find("S", 0, 1));
         assertEquals(0, table.size());
     }
+
+    @Test
+    void everyLiveSessionIsKeptUpToMaxEntries() {
+        LearnedSessions table = new LearnedSessions(100_000, 1800);
+        for (int i = 0; i < 100_000; i++) {
+            String id = "LIVE" + i;
+            table.learn(id, 0, id.length(), i % 5);
+        }
+        int lost = 0;
+        for (int i = 0; i < 100_000; i++) {
+            String id = "LIVE" + i;
+            if (table.find(id, 0, id.length()) != i % 5) {
+                lost++;
+            }
+        }
+        assertEquals(0, lost, "live sessions evicted below max-entries");
+    }
 }

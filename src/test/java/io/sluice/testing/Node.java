@@ -23,6 +23,12 @@ public final class Node implements AutoCloseable {
     private final long delayMillis;
     private final AtomicInteger healthStatus = new AtomicInteger(200);
     private final AtomicInteger served = new AtomicInteger();
+    /**
+     * Replicated sessions, shared by every node as Tomcat's DeltaManager shares them: keyed
+     * by the full id ("abc.a"), so a renamed id is an unknown session, i.e. a logout.
+     */
+    private static final java.util.Map<String, Boolean> REPLICATED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final AtomicInteger LOGOUTS = new AtomicInteger();
     private volatile Undertow server;
     private int port;
 
@@ -72,8 +78,13 @@ public final class Node implements AutoCloseable {
                 }
             }
             case REPLICATED_WITH_ROUTE -> {
-                if (session == null) {
-                    exchange.setResponseCookie(new CookieImpl("JSESSIONID", UUID.randomUUID().toString().replace("-", "") + "." + name).setPath("/"));
+                if (session != null && !REPLICATED.containsKey(session.getValue())) {
+                    LOGOUTS.incrementAndGet(); // a session id the cluster never issued: the user is logged out
+                }
+                if (session == null || !REPLICATED.containsKey(session.getValue())) {
+                    String id = UUID.randomUUID().toString().replace("-", "") + "." + name;
+                    REPLICATED.put(id, Boolean.TRUE);
+                    exchange.setResponseCookie(new CookieImpl("JSESSIONID", id).setPath("/"));
                 }
             }
             case NONE -> {
@@ -92,6 +103,11 @@ public final class Node implements AutoCloseable {
 
     public String url() {
         return "http://127.0.0.1:" + port;
+    }
+
+    /** Requests that came with a session id no node had issued (in any test so far). */
+    public static int logouts() {
+        return LOGOUTS.get();
     }
 
     public int served() {
