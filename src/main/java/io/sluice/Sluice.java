@@ -31,6 +31,7 @@ public final class Sluice {
             usage: sluice run -c FILE      serve with this configuration
                    sluice check -c FILE    validate the configuration, bind nothing (like nginx -t)
                    sluice reload -c FILE   make the running Sluice (its control-socket) apply FILE; exit 1 if refused
+                   sluice passwd           print the salted hash of a password for admin.users (reads stdin)
                    sluice demo             two demo nodes behind Sluice on https://localhost:8443
                    sluice version          print the version""";
 
@@ -76,6 +77,9 @@ public final class Sluice {
             }
             case "demo" -> {
                 return Demo.run(out, err);
+            }
+            case "passwd" -> {
+                return passwd(out, err);
             }
             case "help", "--help", "-h" -> {
                 out.println(USAGE_TEXT);
@@ -132,6 +136,34 @@ public final class Sluice {
         } catch (IllegalArgumentException unsupported) {
             // no HUP on this platform
         }
+    }
+
+    /** Reads a password (from the console without echo, else one line of stdin) and prints its hash. */
+    private static int passwd(PrintStream out, PrintStream err) {
+        char[] password;
+        java.io.Console console = System.console();
+        if (console != null) {
+            password = console.readPassword("password: ");
+            char[] again = console.readPassword("again: ");
+            if (password == null || again == null || !java.util.Arrays.equals(password, again)) {
+                err.println("sluice passwd: the two passwords differ");
+                return USAGE;
+            }
+        } else {
+            try {
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)).readLine();
+                password = line == null ? new char[0] : line.toCharArray();
+            } catch (java.io.IOException e) {
+                err.println("sluice passwd: " + e.getMessage());
+                return USAGE;
+            }
+        }
+        if (password.length < 8) {
+            err.println("sluice passwd: use at least 8 characters");
+            return USAGE;
+        }
+        out.println(io.sluice.admin.PasswordHash.hash(password));
+        return OK;
     }
 
     /** Asks the running Sluice, over its control socket, to apply FILE; prints its answer. */

@@ -145,6 +145,7 @@ public final class ConfigLoader {
             root.error("control-socket", "the directory of " + controlSocket + " does not exist", "create it (the packages use /run/sluice)");
         }
 
+        AdminConfig admin = readAdmin(root.section("admin"), listeners);
         boolean proxies = listeners.stream().anyMatch(listener -> listener.redirectTo() == null);
         if (proxies && routes.isEmpty() && !root.isSet("routes") && problems.isEmpty()) {
             root.error("routes", "no routes are configured, so every request would get 404",
@@ -152,7 +153,7 @@ public final class ConfigLoader {
         }
         problems.throwIfAny();
         return new SluiceConfig(source, listeners, routes, pools, denyMethods, trustedProxies, headersConfig, limitsConfig,
-                accessLogConfig, ioThreads, drainTimeout, controlSocket);
+                accessLogConfig, ioThreads, drainTimeout, controlSocket, admin);
     }
 
     // ---------------------------------------------------------------- listeners
@@ -598,6 +599,56 @@ public final class ConfigLoader {
     }
 
     // ---------------------------------------------------------------- shared
+
+    private AdminConfig readAdmin(Section admin, List<ListenerConfig> listeners) {
+        String bindText = admin.string("bind");
+        BindAddress bind = null;
+        if (!bindText.isEmpty()) {
+            bind = BindAddress.parse(bindText);
+            if (bind == null) {
+                admin.error("bind", "\"" + bindText + "\" is not host:port", "e.g. bind = \"127.0.0.1:9900\", or \"\" for no admin listener");
+            } else {
+                for (ListenerConfig listener : listeners) {
+                    if (listener.bind() != null && bind.overlaps(listener.bind())) {
+                        admin.error("bind", "the admin bind " + bind + " collides with listener " + listener.name() + " (" + listener.bind() + ")",
+                                "give the admin its own port");
+                    }
+                }
+            }
+        }
+        List<AdminConfig.User> users = new ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Section user : admin.sections("users", ConfigFactory.parseString("name = \"\", password = \"\"").root())) {
+            String name = user.string("name");
+            String hash = user.string("password");
+            if (!TOKEN.matcher(name).matches()) {
+                user.error("name", "an admin user needs a name of letters, digits and -_.", null);
+            } else if (!names.add(name)) {
+                user.error("name", "admin user \"" + name + "\" is listed twice", null);
+            }
+            if (!io.sluice.admin.PasswordHash.isWellFormed(hash)) {
+                user.error("password", "not a password hash", "run `sluice passwd` and paste the line it prints (never the password itself)");
+            }
+            users.add(new AdminConfig.User(name, hash));
+        }
+        String tokenText = admin.string("token-file");
+        Path tokenFile = tokenText.isEmpty() ? null : resolve(tokenText);
+        if (tokenFile != null) {
+            try {
+                if (Files.readString(tokenFile).trim().length() < 16) {
+                    admin.error("token-file", "the token in " + tokenFile + " is shorter than 16 characters", "e.g. openssl rand -hex 32 > " + tokenFile);
+                }
+            } catch (java.io.IOException e) {
+                admin.error("token-file", "cannot read " + tokenFile + ": " + e.getMessage(), null);
+            }
+        }
+        String stateText = admin.string("state-file");
+        Path stateFile = stateText.isEmpty() ? null : resolve(stateText);
+        if (stateFile != null && (stateFile.getParent() == null || !Files.isDirectory(stateFile.getParent()))) {
+            admin.error("state-file", "the directory of " + stateFile + " does not exist", "create it (the packages use /var/lib/sluice)");
+        }
+        return new AdminConfig(bind, users, tokenFile, admin.bool("open-read"), stateFile);
+    }
 
     private static HealthConfig readHealth(Section health) {
         String path = health.string("path");

@@ -19,7 +19,8 @@ public record SluiceConfig(
         AccessLogConfig accessLog,
         int ioThreads,
         Duration drainTimeout,
-        Path controlSocket) {
+        Path controlSocket,
+        AdminConfig admin) {
 
     public SluiceConfig {
         listeners = List.copyOf(listeners);

@@ -45,6 +45,7 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
 
     private volatile MemberState state;
+    private volatile int weight;
     private volatile boolean healthy = true;
     /** System.nanoTime() until which the member is ejected; 0 when not ejected. */
     private volatile long ejectedUntil;
@@ -61,6 +62,7 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         this.index = index;
         this.pool = pool;
         this.state = config.state();
+        this.weight = config.weight();
         this.slowStartNanos = pool.slowStart().toNanos();
         // Built last: ProxyConnectionPool copies the limits below in its constructor.
         this.connections = new ProxyConnectionPool(this, config.url(), ssl, client, options);
@@ -75,7 +77,12 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     }
 
     public int weight() {
-        return config.weight();
+        return weight;
+    }
+
+    /** Changes the weight at run time (the pool rebuilds its sequence: see Pool#weight). */
+    void weight(int newWeight) {
+        weight = newWeight;
     }
 
     public MemberConfig config() {
@@ -141,15 +148,16 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
      */
     public double effectiveWeight() {
         long since = rampStart.get();
+        int full = weight;
         if (since == 0 || slowStartNanos == 0) {
-            return config.weight();
+            return full;
         }
         long elapsed = System.nanoTime() - since;
         if (elapsed >= slowStartNanos) {
             rampStart.compareAndSet(since, 0); // not over a newer ramp that began meanwhile
-            return config.weight();
+            return full;
         }
-        return config.weight() * Math.max(0.01, (double) elapsed / slowStartNanos);
+        return full * Math.max(0.01, (double) elapsed / slowStartNanos);
     }
 
     /** Counts a request this member now serves; it is counted down when the exchange completes. */

@@ -32,13 +32,35 @@ public final class Pool implements AutoCloseable {
     private final HttpHandler proxyHandler;
     private final SessionAffinity affinity;
     private final List<HealthCheck> checks;
+    private final PoolProxyClient proxyClient;
 
-    private Pool(PoolConfig config, Member[] members, HttpHandler proxyHandler, SessionAffinity affinity, List<HealthCheck> checks) {
+    private Pool(PoolConfig config, Member[] members, HttpHandler proxyHandler, SessionAffinity affinity, List<HealthCheck> checks,
+                 PoolProxyClient proxyClient) {
         this.config = config;
         this.members = members;
         this.proxyHandler = proxyHandler;
         this.affinity = affinity;
         this.checks = checks;
+        this.proxyClient = proxyClient;
+    }
+
+    /** The member of this name, or null. */
+    public Member member(String name) {
+        for (Member member : members) {
+            if (member.name().equals(name)) {
+                return member;
+            }
+        }
+        return null;
+    }
+
+    /** Changes a member's weight at run time (1..100). */
+    public void weight(Member member, int weight) {
+        if (weight < 1 || weight > 100) {
+            throw new IllegalArgumentException("weight must be between 1 and 100");
+        }
+        member.weight(weight);
+        proxyClient.weightsChanged();
     }
 
     /**
@@ -98,7 +120,7 @@ public final class Pool implements AutoCloseable {
                 check.start();
             }
         }
-        return new Pool(config, members, handler, affinity, checks);
+        return new Pool(config, members, handler, affinity, checks, proxyClient);
     }
 
     public String name() {

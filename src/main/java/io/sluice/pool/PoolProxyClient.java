@@ -30,7 +30,7 @@ final class PoolProxyClient implements ProxyClient {
 
     private final Member[] members;
     private final PoolConfig.BalanceMethod method;
-    private final WeightedSchedule schedule;
+    private volatile WeightedSchedule schedule;
     private final AtomicLong leastBusyRotation = new AtomicLong();
     private final SessionAffinity affinity;
     private final boolean failover;
@@ -43,17 +43,26 @@ final class PoolProxyClient implements ProxyClient {
     PoolProxyClient(Member[] members, PoolConfig config, SessionAffinity affinity) {
         this.members = members;
         this.method = config.method();
-        int[] weights = new int[members.length];
-        for (int i = 0; i < members.length; i++) {
-            weights[i] = members[i].weight();
-        }
-        this.schedule = new WeightedSchedule(weights);
+        this.schedule = schedule(members);
         this.affinity = affinity;
         this.failover = config.sticky().failover();
         this.unavailable = new UnavailablePage(config.retryAfter(), config.unavailablePage());
         this.connectTimeoutMillis = config.connectTimeout().toMillis();
         this.queueTimeoutMillis = config.queueTimeout().toMillis();
         this.quickFailureNanos = Math.min(config.connectTimeout().toNanos(), config.responseTimeout().toNanos() / 2);
+    }
+
+    private static WeightedSchedule schedule(Member[] members) {
+        int[] weights = new int[members.length];
+        for (int i = 0; i < members.length; i++) {
+            weights[i] = members[i].weight();
+        }
+        return new WeightedSchedule(weights);
+    }
+
+    /** After a run-time weight change: a new sequence, swapped in whole (requests use one or the other). */
+    void weightsChanged() {
+        schedule = schedule(members);
     }
 
     @Override
@@ -139,8 +148,9 @@ final class PoolProxyClient implements ProxyClient {
         if (!anyEligible(trace, MemberState.ACTIVE)) {
             return null; // an outage: no draws to waste on it
         }
-        for (int draw = 0; draw < 2 * schedule.length(); draw++) {
-            Member candidate = members[schedule.at(schedule.next())];
+        WeightedSchedule sequence = schedule;
+        for (int draw = 0; draw < 2 * sequence.length(); draw++) {
+            Member candidate = members[sequence.at(sequence.next())];
             if (eligible(candidate, MemberState.ACTIVE, trace) && rampAccepts(candidate)) {
                 return candidate;
             }
@@ -178,8 +188,9 @@ final class PoolProxyClient implements ProxyClient {
         if (lowest == Double.MAX_VALUE) {
             return null;
         }
-        for (int draw = 0; draw < 2 * schedule.length(); draw++) {
-            Member candidate = members[schedule.at(schedule.next())];
+        WeightedSchedule sequence = schedule;
+        for (int draw = 0; draw < 2 * sequence.length(); draw++) {
+            Member candidate = members[sequence.at(sequence.next())];
             if (eligible(candidate, wanted, trace) && score(candidate) <= lowest && rampAccepts(candidate)) {
                 return candidate;
             }

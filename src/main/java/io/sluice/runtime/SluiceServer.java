@@ -1,5 +1,7 @@
 package io.sluice.runtime;
 
+import io.sluice.admin.AdminServer;
+import io.sluice.admin.RuntimeState;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.listener.ListenerException;
@@ -47,6 +49,8 @@ public final class SluiceServer implements AutoCloseable {
         return thread;
     });
     private volatile Generation generation;
+    private volatile RuntimeState runtimeState;
+    private volatile AdminServer admin;
 
     private SluiceServer(XnioWorker worker, DefaultByteBufferPool buffers, GracefulShutdownHandler gracefulShutdown) {
         this.worker = worker;
@@ -76,12 +80,17 @@ public final class SluiceServer implements AutoCloseable {
         SluiceServer server = new SluiceServer(worker, new DefaultByteBufferPool(true, 16 * 1024, -1, 8), graceful);
         self[0] = server;
         try {
+            server.runtimeState = RuntimeState.load(config.admin().stateFile());
             server.generation = Generation.build(config, server::boundPort, worker, server.buffers, null);
+            server.runtimeState.applyTo(server.generation.pools());
             ListenerStarter starter = server.starter(config);
             for (ListenerConfig listener : config.listeners()) {
                 server.listeners.put(listener.name(), starter.start(listener, new ListenerIndex(listener.name(), graceful)));
             }
-        } catch (ListenerException e) {
+            if (config.admin().enabled()) {
+                server.admin = AdminServer.start(config.admin(), worker, server.buffers, server::generation, server.runtimeState);
+            }
+        } catch (ListenerException | IOException e) {
             server.stopNow();
             throw new StartupException(e.getMessage());
         } catch (StartupException | RuntimeException e) {
@@ -127,11 +136,14 @@ public final class SluiceServer implements AutoCloseable {
                     old.config().ioThreads(), config.ioThreads());
         }
         Generation next;
+        RuntimeState state = java.util.Objects.equals(config.admin().stateFile(), old.config().admin().stateFile())
+                ? runtimeState : RuntimeState.load(config.admin().stateFile());
         try {
             next = Generation.build(config, this::boundPort, worker, buffers, old);
         } catch (StartupException e) {
             return refused("the new configuration could not be built: " + e.getMessage());
         }
+        state.applyTo(next.pools()); // run-time admin changes survive the reload
         ListenerStarter starter = starter(config);
         boolean limitsChanged = !config.limits().equals(old.config().limits());
         List<String> changes = new ArrayList<>();
@@ -180,7 +192,9 @@ public final class SluiceServer implements AutoCloseable {
         }
         listeners.clear();
         listeners.putAll(bound);
+        runtimeState = state;
         generation = next;
+        reloadAdmin(config, old.config(), changes);
         AccessLogs.configure(config.accessLog());
         old.retire();
         long drain = config.drainTimeout().toMillis();
@@ -192,6 +206,34 @@ public final class SluiceServer implements AutoCloseable {
                 + " route(s), " + config.pools().size() + " pool(s)" + (changes.isEmpty() ? "" : "; " + String.join(", ", changes));
         LOG.info("{}", summary);
         return new ReloadOutcome(true, summary);
+    }
+
+    /** The admin listener follows the new config: credentials in place, a new bind rebinds it. */
+    private void reloadAdmin(SluiceConfig config, SluiceConfig old, List<String> changes) {
+        try {
+            AdminServer running = admin;
+            if (running != null && config.admin().enabled() && java.util.Objects.equals(config.admin().bind(), old.admin().bind())
+                    && java.util.Objects.equals(config.admin().stateFile(), old.admin().stateFile())) {
+                running.credentials(config.admin());
+                return;
+            }
+            if (running != null) {
+                running.close();
+                admin = null;
+            }
+            if (config.admin().enabled()) {
+                admin = AdminServer.start(config.admin(), worker, buffers, this::generation, runtimeState);
+            }
+            changes.add("admin listener " + (config.admin().enabled() ? "rebound" : "removed"));
+        } catch (IOException e) {
+            LOG.error("reload: {}; the admin listener is down until the next reload", e.getMessage());
+        }
+    }
+
+    /** The admin listener's address, or null without one. */
+    public InetSocketAddress adminAddress() {
+        AdminServer running = admin;
+        return running == null ? null : running.address();
     }
 
     private static ReloadOutcome refused(String why) {
@@ -256,6 +298,10 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     private void stopNow() {
+        AdminServer running = admin;
+        if (running != null) {
+            running.close();
+        }
         for (RunningListener listener : listeners.values()) {
             listener.stop();
         }

@@ -21,9 +21,14 @@ public final class RunningSluice implements AutoCloseable {
         this.config = config;
     }
 
+    /** Tests that do not set up the admin get one on an ephemeral port, never the fixed default. */
+    private static String withTestAdmin(String hocon) {
+        return hocon.contains("admin {") || hocon.contains("admin.bind") ? hocon : hocon + "\nsluice.admin.bind = \"127.0.0.1:0\"\n";
+    }
+
     /** Rewrites the config file and reloads it as SIGHUP would. */
     public SluiceServer.ReloadOutcome reload(String hocon) throws Exception {
-        Files.writeString(config.source(), hocon);
+        Files.writeString(config.source(), withTestAdmin(hocon));
         SluiceServer.ReloadOutcome outcome = new io.sluice.runtime.Reloader(server, config.source()).reload();
         if (outcome.applied()) {
             config = ConfigLoader.load(config.source());
@@ -38,7 +43,7 @@ public final class RunningSluice implements AutoCloseable {
     /** Writes {@code hocon} to dir/sluice.conf, loads and validates it, and starts Sluice. */
     public static RunningSluice start(Path dir, String hocon) throws Exception {
         Path file = dir.resolve("sluice.conf");
-        Files.writeString(file, hocon);
+        Files.writeString(file, withTestAdmin(hocon));
         SluiceConfig config = ConfigLoader.load(file);
         return new RunningSluice(SluiceServer.start(config), config);
     }

@@ -1,0 +1,162 @@
+package io.sluice.admin;
+
+import io.sluice.config.MemberState;
+import io.sluice.pool.Member;
+import io.sluice.pool.Pool;
+import io.sluice.runtime.Generation;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The versioned JSON API under /api/v1: pools and members with their live state, changes
+ * of member state and weight (audited, persisted), liveness and readiness.
+ */
+final class AdminApi {
+    private static final Logger AUDIT = LoggerFactory.getLogger("sluice.audit");
+
+    private final Supplier<Generation> generation;
+    private final RuntimeState runtimeState;
+
+    AdminApi(Supplier<Generation> generation, RuntimeState runtimeState) {
+        this.generation = generation;
+        this.runtimeState = runtimeState;
+    }
+
+    /** Handles /api/v1/... on a worker thread; the caller is already authenticated. */
+    void handle(HttpServerExchange exchange, String caller) throws IOException {
+        String[] path = exchange.getRelativePath().substring("/api/v1/".length()).split("/");
+        boolean get = exchange.getRequestMethod().equals(Methods.GET);
+        if (get && path.length == 2 && path[0].equals("health")) {
+            send(exchange, 200, Map.of("status", path[1].equals("live") ? "live" : "ready"));
+        } else if (get && path.length == 1 && path[0].equals("pools")) {
+            List<Object> pools = new ArrayList<>();
+            generation.get().pools().values().forEach(pool -> pools.add(describe(pool)));
+            send(exchange, 200, Map.of("pools", pools));
+        } else if (get && path.length == 2 && path[0].equals("pools")) {
+            Pool pool = generation.get().pools().get(path[1]);
+            if (pool == null) {
+                send(exchange, 404, Map.of("error", "no pool " + path[1]));
+            } else {
+                send(exchange, 200, describe(pool));
+            }
+        } else if (exchange.getRequestMethod().equals(Methods.POST) && path.length == 4 && path[0].equals("pools")
+                && path[2].equals("members")) {
+            changeMember(exchange, caller, path[1], path[3]);
+        } else {
+            send(exchange, 404, Map.of("error", "no such API: " + exchange.getRequestMethod() + " " + exchange.getRelativePath()));
+        }
+    }
+
+    private void changeMember(HttpServerExchange exchange, String caller, String poolName, String memberName) throws IOException {
+        String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            send(exchange, 415, Map.of("error", "send the change as application/json, e.g. {\"state\":\"draining\"}"));
+            return;
+        }
+        Map<String, Object> change;
+        try {
+            change = Json.readFlatObject(new String(exchange.getInputStream().readNBytes(4096), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            send(exchange, 400, Map.of("error", "not a JSON object: " + e.getMessage()));
+            return;
+        }
+        String result = apply(caller, poolName, memberName, change.get("state"), change.get("weight"));
+        if (result != null) {
+            send(exchange, result.startsWith("no ") ? 404 : 400, Map.of("error", result));
+            return;
+        }
+        send(exchange, 200, describe(generation.get().pools().get(poolName).member(memberName), poolName));
+    }
+
+    /** Applies a state and/or weight change, audited and persisted; returns an error text, or null. */
+    String apply(String caller, String poolName, String memberName, Object state, Object weight) {
+        Pool pool = generation.get().pools().get(poolName);
+        if (pool == null) {
+            return "no pool " + poolName;
+        }
+        Member member = pool.member(memberName);
+        if (member == null) {
+            return "no member " + memberName + " in pool " + poolName;
+        }
+        MemberState newState = null;
+        if (state != null) {
+            try {
+                newState = MemberState.valueOf(String.valueOf(state).toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                return "state must be active, draining, disabled or standby, not " + state;
+            }
+        }
+        Integer newWeight = null;
+        if (weight != null) {
+            if (!(weight instanceof Long number) || number < 1 || number > 100) {
+                return "weight must be a whole number from 1 to 100, not " + weight;
+            }
+            newWeight = number.intValue();
+        }
+        if (newState == null && newWeight == null) {
+            return "nothing to change: send state and/or weight";
+        }
+        if (newState != null) {
+            MemberState old = member.state();
+            member.state(newState);
+            runtimeState.record(poolName, memberName, "state", newState.configName(), member.config().state().configName());
+            AUDIT.info("admin {}: pool {} member {} state {} -> {}", caller, poolName, memberName, old.configName(), newState.configName());
+        }
+        if (newWeight != null) {
+            int old = member.weight();
+            pool.weight(member, newWeight);
+            runtimeState.record(poolName, memberName, "weight", (long) newWeight, (long) member.config().weight());
+            AUDIT.info("admin {}: pool {} member {} weight {} -> {}", caller, poolName, memberName, old, newWeight);
+        }
+        return null;
+    }
+
+    Map<String, Object> describe(Pool pool) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", pool.name());
+        out.put("method", pool.config().method().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        out.put("affinity", pool.config().sticky().modes().stream().map(mode -> mode.name().toLowerCase(Locale.ROOT)).toList());
+        out.put("learnedSessions", pool.learnedSessions());
+        List<Object> members = new ArrayList<>();
+        pool.members().forEach(member -> members.add(describe(member, pool.name())));
+        out.put("members", members);
+        return out;
+    }
+
+    Map<String, Object> describe(Member member, String poolName) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", member.name());
+        out.put("url", member.config().url().toString());
+        out.put("route", member.route());
+        out.put("state", member.state().configName());
+        out.put("configuredState", member.config().state().configName());
+        out.put("weight", member.weight());
+        out.put("configuredWeight", member.config().weight());
+        out.put("effectiveWeight", Math.round(member.effectiveWeight() * 100) / 100.0);
+        out.put("healthy", member.healthy());
+        out.put("up", member.isUp());
+        out.put("inFlight", member.inFlight());
+        out.put("changedAtRunTime", runtimeState.override(poolName, member.name(), "state") != null
+                || runtimeState.override(poolName, member.name(), "weight") != null);
+        return out;
+    }
+
+    static void send(HttpServerExchange exchange, int status, Object body) {
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+        exchange.getResponseSender().send(Json.write(body) + "\n");
+    }
+}

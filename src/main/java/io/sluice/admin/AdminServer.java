@@ -1,0 +1,123 @@
+package io.sluice.admin;
+
+import io.sluice.config.AdminConfig;
+import io.sluice.runtime.Generation;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.XnioWorker;
+
+/**
+ * The admin listener, separate from traffic: authentication first, then the JSON API
+ * (/api/v1/...). Admin requests run on worker threads, never on the IO threads that
+ * carry traffic.
+ */
+public final class AdminServer implements HttpHandler, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
+
+    private final Undertow undertow;
+    private final InetSocketAddress address;
+    private final AdminApi api;
+    private volatile AdminAuth auth;
+
+    private AdminServer(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<Generation> generation,
+                        RuntimeState runtimeState) throws IOException {
+        this.auth = new AdminAuth(config);
+        this.api = new AdminApi(generation, runtimeState);
+        this.undertow = Undertow.builder().setWorker(worker).setByteBufferPool(buffers)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 64L * 1024)
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 10_000)
+                .addHttpListener(config.bind().port(), config.bind().host(), this)
+                .build();
+        try {
+            undertow.start();
+        } catch (RuntimeException e) {
+            undertow.stop();
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            throw new IOException("the admin listener cannot bind " + config.bind() + ": " + cause.getMessage());
+        }
+        this.address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
+        LOG.info("admin listener bound {}:{} ({}{})", address.getAddress().getHostAddress(), address.getPort(),
+                auth.hasCredentials() ? "authenticated" : "no users or token: changes are refused",
+                config.openRead() ? ", reads open" : "");
+        if (!address.getAddress().isLoopbackAddress()) {
+            LOG.warn("the admin listener is reachable beyond this host ({}): keep it behind a firewall", config.bind());
+        }
+    }
+
+    public static AdminServer start(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<Generation> generation,
+                                    RuntimeState runtimeState) throws IOException {
+        return new AdminServer(config, worker, buffers, generation, runtimeState);
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** New users or token on reload, without rebinding. */
+    public void credentials(AdminConfig config) throws IOException {
+        this.auth = new AdminAuth(config);
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) throws Exception {
+        if (exchange.isInIoThread()) {
+            exchange.dispatch(this);
+            return;
+        }
+        exchange.startBlocking();
+        exchange.getResponseHeaders().put(Headers.X_FRAME_OPTIONS, "DENY");
+        exchange.getResponseHeaders().put(Headers.X_CONTENT_TYPE_OPTIONS, "nosniff");
+        boolean post = exchange.getRequestMethod().equals(Methods.POST);
+        if (!post && !exchange.getRequestMethod().equals(Methods.GET) && !exchange.getRequestMethod().equals(Methods.HEAD)) {
+            AdminApi.send(exchange, 405, Map.of("error", "the admin answers GET, HEAD and POST only"));
+            return;
+        }
+        String caller = auth.caller(exchange);
+        if (caller == null) {
+            exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Basic realm=\"sluice admin\", charset=\"UTF-8\"");
+            AdminApi.send(exchange, 401, Map.of("error", "authentication required"));
+            return;
+        }
+        if (post && !sameOrigin(exchange)) {
+            AdminApi.send(exchange, 403, Map.of("error", "cross-origin request refused"));
+            return;
+        }
+        String path = exchange.getRelativePath();
+        if (path.startsWith("/api/v1/")) {
+            api.handle(exchange, caller);
+        } else {
+            AdminApi.send(exchange, 404, Map.of("error", "not found: " + path));
+        }
+    }
+
+    /** A browser names the page's origin in Origin (or Referer): it must be this admin listener's own. */
+    static boolean sameOrigin(HttpServerExchange exchange) {
+        String host = exchange.getRequestHeaders().getFirst(Headers.HOST);
+        String own = "http://" + host;
+        String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
+        if (origin != null) {
+            return origin.equals(own);
+        }
+        String referer = exchange.getRequestHeaders().getFirst(Headers.REFERER);
+        return referer == null || referer.equals(own) || referer.startsWith(own + "/");
+    }
+
+    @Override
+    public void close() {
+        undertow.stop();
+    }
+}

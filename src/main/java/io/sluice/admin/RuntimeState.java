@@ -1,0 +1,95 @@
+package io.sluice.admin;
+
+import io.sluice.config.MemberState;
+import io.sluice.pool.Member;
+import io.sluice.pool.Pool;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Run-time changes made through the admin (member state and weight), kept apart from the
+ * config file: applied to every generation built (so they survive a reload), and written
+ * to admin.state-file (so they survive a restart). Keys are "pool|member|state" and
+ * "pool|member|weight" in one flat JSON object.
+ */
+public final class RuntimeState {
+    private static final Logger LOG = LoggerFactory.getLogger(RuntimeState.class);
+
+    private final Path file;
+    private final Map<String, Object> overrides = new TreeMap<>();
+
+    private RuntimeState(Path file) {
+        this.file = file;
+    }
+
+    /** Loads the state file if there is one; a damaged file is reported and ignored, never fatal. */
+    public static RuntimeState load(Path file) {
+        RuntimeState state = new RuntimeState(file);
+        if (file != null && Files.exists(file)) {
+            try {
+                state.overrides.putAll(Json.readFlatObject(Files.readString(file, StandardCharsets.UTF_8)));
+                LOG.info("run-time state from {}: {}", file, state.overrides);
+            } catch (IOException | IllegalArgumentException e) {
+                LOG.error("ignoring the run-time state file {}: {}", file, e.getMessage());
+            }
+        }
+        return state;
+    }
+
+    /** Applies the recorded changes to a freshly built generation's pools. */
+    public synchronized void applyTo(Map<String, Pool> pools) {
+        for (Map.Entry<String, Object> entry : overrides.entrySet()) {
+            String[] key = entry.getKey().split("\\|", 3);
+            Pool pool = key.length == 3 ? pools.get(key[0]) : null;
+            Member member = pool == null ? null : pool.member(key[1]);
+            if (member == null) {
+                continue; // the member left the config: its run-time state no longer applies
+            }
+            try {
+                if (key[2].equals("state")) {
+                    member.state(MemberState.valueOf(String.valueOf(entry.getValue()).toUpperCase(Locale.ROOT)));
+                } else if (key[2].equals("weight")) {
+                    pool.weight(member, ((Number) entry.getValue()).intValue());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("run-time state {} = {} not applied: {}", entry.getKey(), entry.getValue(), e.getMessage());
+            }
+        }
+    }
+
+    synchronized void record(String pool, String member, String what, Object value, Object configured) {
+        String key = pool + "|" + member + "|" + what;
+        if (value.equals(configured)) {
+            overrides.remove(key); // back to what the file says: no longer a run-time change
+        } else {
+            overrides.put(key, value);
+        }
+        save();
+    }
+
+    /** The run-time value for a member's setting, or null when the config file's stands. */
+    synchronized Object override(String pool, String member, String what) {
+        return overrides.get(pool + "|" + member + "|" + what);
+    }
+
+    private void save() {
+        if (file == null) {
+            return;
+        }
+        try {
+            Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(temporary, Json.write(overrides) + "\n", StandardCharsets.UTF_8);
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.error("cannot write the run-time state file {}: {}", file, e.getMessage());
+        }
+    }
+}

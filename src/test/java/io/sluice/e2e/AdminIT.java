@@ -1,0 +1,179 @@
+package io.sluice.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.admin.PasswordHash;
+import io.sluice.testing.Http;
+import io.sluice.testing.Node;
+import io.sluice.testing.RunningSluice;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin listener over real HTTP: authentication, CSRF defences, drain through the API, persistence. */
+class AdminIT {
+    @TempDir
+    Path dir;
+    final List<AutoCloseable> closeables = new ArrayList<>();
+    static final String HASH = PasswordHash.hash("correct horse".toCharArray());
+    static final String TOKEN = "0123456789abcdef0123456789abcdef";
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    private RunningSluice start(Node a, Node b, String adminExtra) throws Exception {
+        Files.writeString(dir.resolve("token"), TOKEN + "\n");
+        RunningSluice sluice = RunningSluice.start(dir, """
+                sluice {
+                  listeners = [ { name = http, bind = "127.0.0.1:0" } ]
+                  routes = [ { prefix = "/", pool = app } ]
+                  pools { app { members = [
+                    { url = "%s", route = a }
+                    { url = "%s", route = b }
+                  ] } }
+                  admin {
+                    bind = "127.0.0.1:0"
+                    users = [ { name = ops, password = "%s" } ]
+                    token-file = token
+                    state-file = state.json
+                    %s
+                  }
+                }
+                """.formatted(a.url(), b.url(), HASH, adminExtra));
+        closeables.add(sluice);
+        return sluice;
+    }
+
+    private Node node(String name) {
+        Node node = Node.start(name, Node.Sessions.NONE);
+        closeables.add(node);
+        return node;
+    }
+
+    private static URI admin(RunningSluice sluice, String path) {
+        return URI.create("http://127.0.0.1:" + sluice.server().adminAddress().getPort() + path);
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static HttpResponse<String> post(RunningSluice sluice, String path, String json, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(admin(sluice, path)).POST(HttpRequest.BodyPublishers.ofString(json));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return Http.client().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void unauthenticatedAndWrongCredentialsAreRefused() throws Exception {
+        RunningSluice sluice = start(node("a"), node("b"), "");
+        HttpClient client = Http.client();
+        assertEquals(401, Http.get(client, admin(sluice, "/api/v1/pools")).statusCode());
+        HttpResponse<String> wrong = Http.get(client, admin(sluice, "/api/v1/pools"), "Authorization", basic("ops", "wrong"));
+        assertEquals(401, wrong.statusCode());
+        assertTrue(wrong.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"));
+        assertEquals(401, Http.get(client, admin(sluice, "/api/v1/pools"), "Authorization", "Bearer not-the-token-at-all").statusCode());
+        assertEquals(401, post(sluice, "/api/v1/pools/app/members/a", "{\"state\":\"draining\"}", "Content-Type", "application/json").statusCode());
+        HttpResponse<String> ok = Http.get(client, admin(sluice, "/api/v1/pools"), "Authorization", basic("ops", "correct horse"));
+        assertEquals(200, ok.statusCode());
+        assertTrue(ok.body().contains("\"name\":\"app\""), ok.body());
+        assertEquals(200, Http.get(client, admin(sluice, "/api/v1/pools"), "Authorization", "Bearer " + TOKEN).statusCode());
+    }
+
+    @Test
+    void openReadLetsReadsInButNeverChanges() throws Exception {
+        RunningSluice sluice = start(node("a"), node("b"), "open-read = on");
+        assertEquals(200, Http.get(Http.client(), admin(sluice, "/api/v1/pools")).statusCode());
+        assertEquals(401, post(sluice, "/api/v1/pools/app/members/a", "{\"state\":\"draining\"}", "Content-Type", "application/json").statusCode());
+    }
+
+    @Test
+    void crossSiteRequestsAreRefused() throws Exception {
+        RunningSluice sluice = start(node("a"), node("b"), "");
+        String auth = basic("ops", "correct horse");
+        HttpResponse<String> foreign = post(sluice, "/api/v1/pools/app/members/a", "{\"state\":\"draining\"}",
+                "Content-Type", "application/json", "Authorization", auth, "Origin", "http://evil.example");
+        assertEquals(403, foreign.statusCode());
+        HttpResponse<String> form = post(sluice, "/api/v1/pools/app/members/a", "state=draining",
+                "Content-Type", "application/x-www-form-urlencoded", "Authorization", auth);
+        assertEquals(415, form.statusCode(), "a form post (what a cross-site page can send without preflight) changes nothing");
+        assertEquals("active", sluice.server().generation().pools().get("app").member("a").state().configName());
+    }
+
+    @Test
+    void drainThroughTheApiChangesRoutingAndSurvivesAReloadAndARestart() throws Exception {
+        Node a = node("a");
+        Node b = node("b");
+        RunningSluice sluice = start(a, b, "");
+        HttpResponse<String> drained = post(sluice, "/api/v1/pools/app/members/a", "{\"state\":\"draining\"}",
+                "Content-Type", "application/json", "Authorization", "Bearer " + TOKEN);
+        assertEquals(200, drained.statusCode(), drained.body());
+        assertTrue(drained.body().contains("\"state\":\"draining\""), drained.body());
+        assertTrue(drained.body().contains("\"changedAtRunTime\":true"), drained.body());
+        HttpClient client = Http.client();
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 10; i++) {
+            counts.merge(Http.get(client, sluice.uri("http", "/")).body(), 1, Integer::sum);
+            assertEquals("a", Http.get(client, sluice.uri("http", "/"), "Cookie", "JSESSIONID=S.a").body(), "its sessions stay");
+        }
+        assertEquals(Map.of("b", 10), counts, "a draining member takes no new sessions");
+        // a reload keeps the run-time state
+        assertTrue(sluice.reload(Files.readString(sluice.file()).replace("route = b }", "route = b, weight = 2 }")).applied());
+        assertEquals("draining", sluice.server().generation().pools().get("app").member("a").state().configName());
+        // and so does a restart, from the state file
+        String config = Files.readString(sluice.file());
+        sluice.close();
+        closeables.remove(sluice);
+        RunningSluice restarted = RunningSluice.start(dir, config);
+        closeables.add(restarted);
+        assertEquals("draining", restarted.server().generation().pools().get("app").member("a").state().configName());
+        // back to active: the run-time change is gone from the state file
+        assertEquals(200, post(restarted, "/api/v1/pools/app/members/a", "{\"state\":\"active\"}",
+                "Content-Type", "application/json", "Authorization", "Bearer " + TOKEN).statusCode());
+        assertEquals("{}", Files.readString(dir.resolve("state.json")).trim());
+    }
+
+    @Test
+    void weightChangeAppliesAtOnce() throws Exception {
+        RunningSluice sluice = start(node("a"), node("b"), "");
+        assertEquals(200, post(sluice, "/api/v1/pools/app/members/a", "{\"weight\":3}",
+                "Content-Type", "application/json", "Authorization", "Bearer " + TOKEN).statusCode());
+        Map<String, Integer> counts = new HashMap<>();
+        HttpClient client = Http.client();
+        for (int i = 0; i < 40; i++) {
+            counts.merge(Http.get(client, sluice.uri("http", "/")).body(), 1, Integer::sum);
+        }
+        assertEquals(Map.of("a", 30, "b", 10), counts);
+        HttpResponse<String> bad = post(sluice, "/api/v1/pools/app/members/a", "{\"weight\":0}",
+                "Content-Type", "application/json", "Authorization", "Bearer " + TOKEN);
+        assertEquals(400, bad.statusCode());
+        assertEquals(404, post(sluice, "/api/v1/pools/app/members/zz", "{\"state\":\"disabled\"}",
+                "Content-Type", "application/json", "Authorization", "Bearer " + TOKEN).statusCode());
+    }
+
+    @Test
+    void livenessAndReadiness() throws Exception {
+        RunningSluice sluice = start(node("a"), node("b"), "open-read = on");
+        assertEquals(200, Http.get(Http.client(), admin(sluice, "/api/v1/health/live")).statusCode());
+        assertEquals(200, Http.get(Http.client(), admin(sluice, "/api/v1/health/ready")).statusCode());
+    }
+}
