@@ -28,10 +28,14 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
     private final Undertow undertow;
     private final InetSocketAddress address;
     private final AdminApi api;
+    private final io.sluice.metrics.SluiceMetrics metrics;
+    private final Supplier<Generation> generation;
     private volatile AdminAuth auth;
 
     private AdminServer(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<Generation> generation,
-                        RuntimeState runtimeState) throws IOException {
+                        RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics) throws IOException {
+        this.metrics = metrics;
+        this.generation = generation;
         this.auth = new AdminAuth(config);
         this.api = new AdminApi(generation, runtimeState);
         this.undertow = Undertow.builder().setWorker(worker).setByteBufferPool(buffers)
@@ -59,8 +63,8 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
     }
 
     public static AdminServer start(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<Generation> generation,
-                                    RuntimeState runtimeState) throws IOException {
-        return new AdminServer(config, worker, buffers, generation, runtimeState);
+                                    RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics) throws IOException {
+        return new AdminServer(config, worker, buffers, generation, runtimeState, metrics);
     }
 
     public InetSocketAddress address() {
@@ -99,6 +103,9 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
         String path = exchange.getRelativePath();
         if (path.startsWith("/api/v1/")) {
             api.handle(exchange, caller);
+        } else if (path.equals("/metrics")) {
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            exchange.getResponseSender().send(io.sluice.metrics.PrometheusText.render(metrics, generation.get().pools().values()));
         } else {
             AdminApi.send(exchange, 404, Map.of("error", "not found: " + path));
         }

@@ -41,6 +41,7 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     private final PoolConfig pool;
     private final long slowStartNanos;
     private final ProxyConnectionPool connections;
+    private final io.sluice.metrics.MemberMetrics metrics;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
 
@@ -56,7 +57,8 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     /** Undertow's pool probes a failed member in the background; one probe chain is enough. */
     private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
 
-    Member(String poolName, MemberConfig config, int index, PoolConfig pool, UndertowClient client, XnioSsl ssl, OptionMap options) {
+    Member(String poolName, MemberConfig config, int index, PoolConfig pool, UndertowClient client, XnioSsl ssl, OptionMap options,
+           io.sluice.metrics.MemberMetrics metrics) {
         this.poolName = poolName;
         this.config = config;
         this.index = index;
@@ -64,6 +66,7 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         this.state = config.state();
         this.weight = config.weight();
         this.slowStartNanos = pool.slowStart().toNanos();
+        this.metrics = metrics;
         // Built last: ProxyConnectionPool copies the limits below in its constructor.
         this.connections = new ProxyConnectionPool(this, config.url(), ssl, client, options);
     }
@@ -169,6 +172,11 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     @Override
     public void exchangeEvent(HttpServerExchange exchange, NextListener nextListener) {
         inFlight.decrementAndGet();
+        RequestTrace trace = exchange.getAttachment(RequestTrace.KEY);
+        if (trace != null && trace.member() == this) {
+            metrics.completed(exchange.getStatusCode(), System.nanoTime() - trace.startNanos(),
+                    trace.outcome() == StickyOutcome.HIT, trace.outcome() == StickyOutcome.FAILOVER);
+        }
         nextListener.proceed();
     }
 

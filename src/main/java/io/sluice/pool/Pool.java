@@ -33,15 +33,21 @@ public final class Pool implements AutoCloseable {
     private final SessionAffinity affinity;
     private final List<HealthCheck> checks;
     private final PoolProxyClient proxyClient;
+    private final io.sluice.metrics.PoolMetrics metrics;
 
     private Pool(PoolConfig config, Member[] members, HttpHandler proxyHandler, SessionAffinity affinity, List<HealthCheck> checks,
-                 PoolProxyClient proxyClient) {
+                 PoolProxyClient proxyClient, io.sluice.metrics.PoolMetrics metrics) {
         this.config = config;
         this.members = members;
         this.proxyHandler = proxyHandler;
         this.affinity = affinity;
         this.checks = checks;
         this.proxyClient = proxyClient;
+        this.metrics = metrics;
+    }
+
+    public io.sluice.metrics.PoolMetrics metrics() {
+        return metrics;
     }
 
     /** The member of this name, or null. */
@@ -67,8 +73,8 @@ public final class Pool implements AutoCloseable {
      * @param previous the pool of the same name in the generation being replaced, or null:
      *                 its learned sessions carry over when the members are the same
      */
-    public static Pool build(PoolConfig config, HeadersConfig headers, XnioWorker worker, ByteBufferPool buffers, Pool previous)
-            throws TlsMaterialException {
+    public static Pool build(PoolConfig config, HeadersConfig headers, XnioWorker worker, ByteBufferPool buffers, Pool previous,
+                             io.sluice.metrics.SluiceMetrics metrics) throws TlsMaterialException {
         UndertowXnioSsl ssl = null;
         MemberTrust memberTrust = null;
         if (config.hasHttpsMembers()) {
@@ -96,7 +102,8 @@ public final class Pool implements AutoCloseable {
         List<MemberConfig> memberConfigs = config.members();
         Member[] members = new Member[memberConfigs.size()];
         for (int i = 0; i < members.length; i++) {
-            members[i] = new Member(config.name(), memberConfigs.get(i), i, config, client, ssl, memberOptions);
+            members[i] = new Member(config.name(), memberConfigs.get(i), i, config, client, ssl, memberOptions,
+                    metrics.member(config.name(), memberConfigs.get(i).name()));
         }
         if (memberTrust != null) {
             memberTrust.watch(members);
@@ -120,7 +127,7 @@ public final class Pool implements AutoCloseable {
                 check.start();
             }
         }
-        return new Pool(config, members, handler, affinity, checks, proxyClient);
+        return new Pool(config, members, handler, affinity, checks, proxyClient, metrics.pool(config.name()));
     }
 
     public String name() {

@@ -68,7 +68,15 @@ final class ResponseRewriting implements ResponseCommitListener {
             afterRewriting(exchange, trace, relayed, scheme);
             return;
         }
-        rewriteUrlHeader(headers, Headers.LOCATION, scheme, authority);
+        boolean locationRewritten = rewriteUrlHeader(headers, Headers.LOCATION, scheme, authority);
+        if (relayed && exchange.getStatusCode() / 100 == 3) {
+            String location = headers.getFirst(Headers.LOCATION);
+            if (location != null && rewriter.isInternal(location)) {
+                pool.metrics().redirectLeaked(); // still names a backend: the number one WSO2 proxy bug
+            } else if (locationRewritten) {
+                pool.metrics().redirectRewritten();
+            }
+        }
         rewriteUrlHeader(headers, Headers.CONTENT_LOCATION, scheme, authority);
         String refresh = headers.getFirst(REFRESH);
         if (refresh != null) {
@@ -119,13 +127,15 @@ final class ResponseRewriting implements ResponseCommitListener {
         }
     }
 
-    private void rewriteUrlHeader(HeaderMap headers, HttpString name, String scheme, String authority) {
+    private boolean rewriteUrlHeader(HeaderMap headers, HttpString name, String scheme, String authority) {
         String value = headers.getFirst(name);
         if (value != null) {
             String rewritten = rewriter.rewriteLocation(value, scheme, authority);
             if (rewritten != null) {
                 headers.put(name, rewritten);
+                return true;
             }
         }
+        return false;
     }
 }

@@ -39,12 +39,12 @@ public final class Generation implements AutoCloseable {
      *                  an ephemeral port only known once bound)
      */
     static Generation build(SluiceConfig config, ToIntFunction<String> boundPort, XnioWorker worker, ByteBufferPool buffers,
-                            Generation previous) throws StartupException {
+                            Generation previous, io.sluice.metrics.SluiceMetrics metrics) throws StartupException {
         Map<String, Pool> pools = new LinkedHashMap<>();
         try {
             for (PoolConfig poolConfig : config.pools().values()) {
                 Pool before = previous == null ? null : previous.pools.get(poolConfig.name());
-                pools.put(poolConfig.name(), Pool.build(poolConfig, config.headers(), worker, buffers, before));
+                pools.put(poolConfig.name(), Pool.build(poolConfig, config.headers(), worker, buffers, before, metrics));
             }
         } catch (TlsMaterialException e) {
             pools.values().forEach(Pool::close);

@@ -51,6 +51,7 @@ public final class SluiceServer implements AutoCloseable {
     private volatile Generation generation;
     private volatile RuntimeState runtimeState;
     private volatile AdminServer admin;
+    private final io.sluice.metrics.SluiceMetrics metrics = new io.sluice.metrics.SluiceMetrics();
 
     private SluiceServer(XnioWorker worker, DefaultByteBufferPool buffers, GracefulShutdownHandler gracefulShutdown) {
         this.worker = worker;
@@ -81,14 +82,14 @@ public final class SluiceServer implements AutoCloseable {
         self[0] = server;
         try {
             server.runtimeState = RuntimeState.load(config.admin().stateFile());
-            server.generation = Generation.build(config, server::boundPort, worker, server.buffers, null);
+            server.generation = Generation.build(config, server::boundPort, worker, server.buffers, null, server.metrics);
             server.runtimeState.applyTo(server.generation.pools());
             ListenerStarter starter = server.starter(config);
             for (ListenerConfig listener : config.listeners()) {
                 server.listeners.put(listener.name(), starter.start(listener, new ListenerIndex(listener.name(), graceful)));
             }
             if (config.admin().enabled()) {
-                server.admin = AdminServer.start(config.admin(), worker, server.buffers, server::generation, server.runtimeState);
+                server.admin = AdminServer.start(config.admin(), worker, server.buffers, server::generation, server.runtimeState, server.metrics);
             }
         } catch (ListenerException | IOException e) {
             server.stopNow();
@@ -139,7 +140,7 @@ public final class SluiceServer implements AutoCloseable {
         RuntimeState state = java.util.Objects.equals(config.admin().stateFile(), old.config().admin().stateFile())
                 ? runtimeState : RuntimeState.load(config.admin().stateFile());
         try {
-            next = Generation.build(config, this::boundPort, worker, buffers, old);
+            next = Generation.build(config, this::boundPort, worker, buffers, old, metrics);
         } catch (StartupException e) {
             return refused("the new configuration could not be built: " + e.getMessage());
         }
@@ -222,7 +223,7 @@ public final class SluiceServer implements AutoCloseable {
                 admin = null;
             }
             if (config.admin().enabled()) {
-                admin = AdminServer.start(config.admin(), worker, buffers, this::generation, runtimeState);
+                admin = AdminServer.start(config.admin(), worker, buffers, this::generation, runtimeState, metrics);
             }
             changes.add("admin listener " + (config.admin().enabled() ? "rebound" : "removed"));
         } catch (IOException e) {
@@ -311,6 +312,7 @@ public final class SluiceServer implements AutoCloseable {
         if (current != null) {
             current.close();
         }
+        metrics.close();
         worker.shutdown();
         try {
             worker.awaitTermination(5, TimeUnit.SECONDS);

@@ -1,0 +1,56 @@
+package io.sluice.metrics;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What one member has served, kept in the server's registry under the pool's and member's
+ * names, so that a reload keeps counting where the last generation stopped. Updated once
+ * per request when the exchange completes: LongAdder counters and a lock-free latency
+ * reservoir, nothing that blocks.
+ */
+public final class MemberMetrics {
+    final String pool;
+    final String member;
+    final Meter requests;
+    final Counter[] responsesByClass = new Counter[5];
+    final Timer latency;
+    final LongAdder latencyNanosSum = new LongAdder();
+    final Counter failovers;
+    final Counter stickyHits;
+
+    MemberMetrics(MetricRegistry registry, String pool, String member) {
+        this.pool = pool;
+        this.member = member;
+        String prefix = MetricRegistry.name("sluice", "member", pool, member);
+        this.requests = registry.meter(prefix + ".requests");
+        for (int i = 0; i < 5; i++) {
+            responsesByClass[i] = registry.counter(prefix + ".responses." + (i + 1) + "xx");
+        }
+        this.latency = registry.timer(prefix + ".latency", () -> new Timer(LockFreeExponentiallyDecayingReservoir.builder().build()));
+        this.failovers = registry.counter(prefix + ".failovers");
+        this.stickyHits = registry.counter(prefix + ".sticky-hits");
+    }
+
+    /** One finished request: its status and how long it took, start to end. */
+    public void completed(int status, long nanos, boolean stickyHit, boolean failover) {
+        requests.mark();
+        int statusClass = status / 100 - 1;
+        if (statusClass >= 0 && statusClass < 5) {
+            responsesByClass[statusClass].inc();
+        }
+        latency.update(nanos, TimeUnit.NANOSECONDS);
+        latencyNanosSum.add(nanos);
+        if (stickyHit) {
+            stickyHits.inc();
+        }
+        if (failover) {
+            failovers.inc();
+        }
+    }
+}

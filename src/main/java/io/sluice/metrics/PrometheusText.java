@@ -1,0 +1,137 @@
+package io.sluice.metrics;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Snapshot;
+import io.sluice.pool.Member;
+import io.sluice.pool.Pool;
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * Renders the registry as Prometheus text exposition format 0.0.4: names in snake_case
+ * with units and _total for counters, pool and member as labels.
+ */
+public final class PrometheusText {
+    private PrometheusText() {
+    }
+
+    public static String render(SluiceMetrics metrics, Collection<Pool> pools) {
+        StringBuilder out = new StringBuilder(8192);
+        header(out, "sluice_member_requests_total", "counter", "Requests a member served.");
+        for (MemberMetrics m : metrics.members()) {
+            sample(out, "sluice_member_requests_total", labels(m), m.requests.getCount());
+        }
+        header(out, "sluice_member_responses_total", "counter", "Responses a member gave, by status class.");
+        for (MemberMetrics m : metrics.members()) {
+            for (int i = 0; i < 5; i++) {
+                sample(out, "sluice_member_responses_total", labels(m) + ",class=\"" + (i + 1) + "xx\"", m.responsesByClass[i].getCount());
+            }
+        }
+        header(out, "sluice_member_request_duration_seconds", "summary", "Time from request start to completion, per member.");
+        for (MemberMetrics m : metrics.members()) {
+            Snapshot snapshot = m.latency.getSnapshot();
+            for (double quantile : new double[] {0.5, 0.9, 0.99}) {
+                sample(out, "sluice_member_request_duration_seconds", labels(m) + ",quantile=\"" + quantile + "\"",
+                        snapshot.getValue(quantile) / 1e9);
+            }
+            sample(out, "sluice_member_request_duration_seconds_sum", labels(m), m.latencyNanosSum.sum() / 1e9);
+            sample(out, "sluice_member_request_duration_seconds_count", labels(m), m.latency.getCount());
+        }
+        header(out, "sluice_member_sticky_hits_total", "counter", "Requests sent to the member their session names.");
+        for (MemberMetrics m : metrics.members()) {
+            sample(out, "sluice_member_sticky_hits_total", labels(m), m.stickyHits.getCount());
+        }
+        header(out, "sluice_member_failovers_total", "counter", "Requests a member served for a session whose own member could not.");
+        for (MemberMetrics m : metrics.members()) {
+            sample(out, "sluice_member_failovers_total", labels(m), m.failovers.getCount());
+        }
+        header(out, "sluice_member_in_flight", "gauge", "Requests a member is serving now.");
+        pools.forEach(pool -> pool.members().forEach(member -> sample(out, "sluice_member_in_flight", labels(pool, member), member.inFlight())));
+        header(out, "sluice_member_up", "gauge", "1 when the member is healthy and not ejected.");
+        pools.forEach(pool -> pool.members().forEach(member -> sample(out, "sluice_member_up", labels(pool, member), member.isUp() ? 1 : 0)));
+        header(out, "sluice_member_weight", "gauge", "Effective weight (ramping during slow start).");
+        pools.forEach(pool -> pool.members().forEach(member -> sample(out, "sluice_member_weight", labels(pool, member), member.effectiveWeight())));
+        header(out, "sluice_member_state", "gauge", "1 for the member's current state.");
+        pools.forEach(pool -> pool.members().forEach(member -> sample(out, "sluice_member_state",
+                labels(pool, member) + ",state=\"" + member.state().configName() + "\"", 1)));
+        header(out, "sluice_pool_learned_sessions", "gauge", "Sessions in the pool's learn table.");
+        pools.forEach(pool -> {
+            if (pool.learnedSessions() >= 0) {
+                sample(out, "sluice_pool_learned_sessions", "pool=\"" + escape(pool.name()) + "\"", pool.learnedSessions());
+            }
+        });
+        header(out, "sluice_pool_redirects_rewritten_total", "counter", "Backend redirects rewritten to the public URL.");
+        for (PoolMetrics p : metrics.pools()) {
+            sample(out, "sluice_pool_redirects_rewritten_total", "pool=\"" + escape(p.pool) + "\"", p.redirectsRewritten.getCount());
+        }
+        header(out, "sluice_pool_redirect_leaks_total", "counter", "Redirects still naming an internal origin after rewriting.");
+        for (PoolMetrics p : metrics.pools()) {
+            sample(out, "sluice_pool_redirect_leaks_total", "pool=\"" + escape(p.pool) + "\"", p.redirectLeaks.getCount());
+        }
+        jvm(out, metrics);
+        return out.toString();
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static void jvm(StringBuilder out, SluiceMetrics metrics) {
+        Map<String, Gauge> gauges = metrics.registry().getGauges();
+        gauge(out, gauges, "jvm.memory.heap.used", "jvm_memory_heap_used_bytes", "Heap in use.");
+        gauge(out, gauges, "jvm.memory.heap.committed", "jvm_memory_heap_committed_bytes", "Heap committed.");
+        gauge(out, gauges, "jvm.memory.heap.max", "jvm_memory_heap_max_bytes", "Heap limit.");
+        gauge(out, gauges, "jvm.memory.non-heap.used", "jvm_memory_non_heap_used_bytes", "Non-heap memory in use.");
+        gauge(out, gauges, "jvm.threads.count", "jvm_threads", "Live threads.");
+        header(out, "jvm_gc_collections_total", "counter", "Garbage collections, by collector.");
+        header(out, "jvm_gc_collection_seconds_total", "counter", "Time spent collecting, by collector.");
+        for (Map.Entry<String, Gauge> entry : gauges.entrySet()) {
+            String name = entry.getKey();
+            if (name.startsWith("jvm.gc.") && name.endsWith(".count")) {
+                String collector = name.substring(7, name.length() - 6);
+                sample(out, "jvm_gc_collections_total", "collector=\"" + escape(collector) + "\"", ((Number) entry.getValue().getValue()).doubleValue());
+            } else if (name.startsWith("jvm.gc.") && name.endsWith(".time")) {
+                String collector = name.substring(7, name.length() - 5);
+                sample(out, "jvm_gc_collection_seconds_total", "collector=\"" + escape(collector) + "\"",
+                        ((Number) entry.getValue().getValue()).doubleValue() / 1000);
+            }
+        }
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static void gauge(StringBuilder out, Map<String, Gauge> gauges, String source, String name, String help) {
+        Gauge gauge = gauges.get(source);
+        if (gauge != null && gauge.getValue() instanceof Number number) {
+            header(out, name, "gauge", help);
+            sample(out, name, null, number.doubleValue());
+        }
+    }
+
+    private static String labels(MemberMetrics m) {
+        return "pool=\"" + escape(m.pool) + "\",member=\"" + escape(m.member) + "\"";
+    }
+
+    private static String labels(Pool pool, Member member) {
+        return "pool=\"" + escape(pool.name()) + "\",member=\"" + escape(member.name()) + "\"";
+    }
+
+    private static void header(StringBuilder out, String name, String type, String help) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void sample(StringBuilder out, String name, String labels, double value) {
+        out.append(name);
+        if (labels != null) {
+            out.append('{').append(labels).append('}');
+        }
+        out.append(' ');
+        if (value == Math.rint(value) && !Double.isInfinite(value) && Math.abs(value) < 1e15) {
+            out.append((long) value);
+        } else {
+            out.append(value);
+        }
+        out.append('\n');
+    }
+
+    static String escape(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+}

@@ -1,0 +1,54 @@
+package io.sluice.metrics;
+
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.jmx.JmxReporter;
+import com.codahale.metrics.jvm.GarbageCollectorMetricSet;
+import com.codahale.metrics.jvm.MemoryUsageGaugeSet;
+import com.codahale.metrics.jvm.ThreadStatesGaugeSet;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The one metric registry of a Sluice process: per member, per pool and JVM metrics,
+ * visible as JMX MBeans (domain "sluice") and rendered as Prometheus text by
+ * {@link PrometheusText}. Outlives generations, so counters survive reloads.
+ */
+public final class SluiceMetrics implements AutoCloseable {
+    private final MetricRegistry registry = new MetricRegistry();
+    private final Map<String, MemberMetrics> members = new ConcurrentHashMap<>();
+    private final Map<String, PoolMetrics> pools = new ConcurrentHashMap<>();
+    private final JmxReporter jmx;
+
+    public SluiceMetrics() {
+        registry.register("jvm.memory", new MemoryUsageGaugeSet());
+        registry.register("jvm.gc", new GarbageCollectorMetricSet());
+        registry.register("jvm.threads", new ThreadStatesGaugeSet());
+        this.jmx = JmxReporter.forRegistry(registry).inDomain("sluice").build();
+        jmx.start();
+    }
+
+    public MetricRegistry registry() {
+        return registry;
+    }
+
+    public MemberMetrics member(String pool, String member) {
+        return members.computeIfAbsent(pool + "\u0000" + member, key -> new MemberMetrics(registry, pool, member));
+    }
+
+    public PoolMetrics pool(String pool) {
+        return pools.computeIfAbsent(pool, key -> new PoolMetrics(registry, pool));
+    }
+
+    Iterable<MemberMetrics> members() {
+        return members.values();
+    }
+
+    Iterable<PoolMetrics> pools() {
+        return pools.values();
+    }
+
+    @Override
+    public void close() {
+        jmx.stop();
+    }
+}
