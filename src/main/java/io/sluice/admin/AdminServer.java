@@ -30,6 +30,8 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
     private final AdminApi api;
     private final io.sluice.metrics.SluiceMetrics metrics;
     private final Supplier<Generation> generation;
+    private final RateHistory rates;
+    private final ManagerPage page;
     private volatile AdminAuth auth;
 
     private AdminServer(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<Generation> generation,
@@ -38,6 +40,8 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
         this.generation = generation;
         this.auth = new AdminAuth(config);
         this.api = new AdminApi(generation, runtimeState);
+        this.rates = new RateHistory(generation);
+        this.page = new ManagerPage(generation, api, rates);
         this.undertow = Undertow.builder().setWorker(worker).setByteBufferPool(buffers)
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 64L * 1024)
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 10_000)
@@ -101,7 +105,11 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
             return;
         }
         String path = exchange.getRelativePath();
-        if (path.startsWith("/api/v1/")) {
+        if (path.equals("/") && !post) {
+            page.render(exchange, caller);
+        } else if (path.equals("/manager") && post) {
+            page.submit(exchange, caller);
+        } else if (path.startsWith("/api/v1/")) {
             api.handle(exchange, caller);
         } else if (path.equals("/metrics")) {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
@@ -125,6 +133,7 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
 
     @Override
     public void close() {
+        rates.close();
         undertow.stop();
     }
 }

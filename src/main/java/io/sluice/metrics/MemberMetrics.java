@@ -37,6 +37,23 @@ public final class MemberMetrics {
         this.stickyHits = registry.counter(prefix + ".sticky-hits");
     }
 
+    public long requestCount() {
+        return requests.getCount();
+    }
+
+    public double requestsPerSecond() {
+        return requests.getOneMinuteRate();
+    }
+
+    public long serverErrors() {
+        return responsesByClass[4].getCount();
+    }
+
+    /** Latency quantile in milliseconds (0.5, 0.99). */
+    public double latencyMillis(double quantile) {
+        return latency.getSnapshot().getValue(quantile) / 1e6;
+    }
+
     /** One finished request: its status and how long it took, start to end. */
     public void completed(int status, long nanos, boolean stickyHit, boolean failover) {
         requests.mark();

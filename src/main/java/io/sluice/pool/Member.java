@@ -92,6 +92,10 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         return config;
     }
 
+    public io.sluice.metrics.MemberMetrics metrics() {
+        return metrics;
+    }
+
     public MemberState state() {
         return state;
     }

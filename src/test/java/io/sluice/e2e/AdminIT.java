@@ -176,4 +176,22 @@ class AdminIT {
         assertEquals(200, Http.get(Http.client(), admin(sluice, "/api/v1/health/live")).statusCode());
         assertEquals(200, Http.get(Http.client(), admin(sluice, "/api/v1/health/ready")).statusCode());
     }
+
+    @Test
+    void pageFormsNeedAFreshNonceAndTheirOwnOrigin() throws Exception {
+        RunningSluice sluice = start(node("a"), node("b"), "");
+        String auth = basic("ops", "correct horse");
+        String page = Http.get(Http.client(), admin(sluice, "/"), "Authorization", auth).body();
+        java.util.regex.Matcher nonce = java.util.regex.Pattern.compile("name=\"nonce\" value=\"([0-9a-f]{32})\"").matcher(page);
+        assertTrue(nonce.find(), "the page carries nonces");
+        String form = "nonce=" + nonce.group(1) + "&pool=app&member=a&state=draining";
+        String url = "application/x-www-form-urlencoded";
+        assertEquals(403, post(sluice, "/manager", "nonce=00000000000000000000000000000000&pool=app&member=a&state=draining",
+                "Content-Type", url, "Authorization", auth).statusCode(), "an invented nonce");
+        assertEquals(403, post(sluice, "/manager", form, "Content-Type", url, "Authorization", auth, "Origin", "http://evil.example").statusCode(),
+                "a foreign origin");
+        assertEquals(303, post(sluice, "/manager", form, "Content-Type", url, "Authorization", auth).statusCode(), "the real form");
+        assertEquals(403, post(sluice, "/manager", form, "Content-Type", url, "Authorization", auth).statusCode(), "the same nonce again");
+        assertEquals("draining", sluice.server().generation().pools().get("app").member("a").state().configName());
+    }
 }
