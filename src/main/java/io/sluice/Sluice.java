@@ -32,6 +32,7 @@ public final class Sluice {
                    sluice check -c FILE    validate the configuration, bind nothing (like nginx -t)
                    sluice reload -c FILE   make the running Sluice (its control-socket) apply FILE; exit 1 if refused
                    sluice passwd           print the salted hash of a password for admin.users (reads stdin)
+                   sluice ctl -c FILE ...  the admin API: pools | drain POOL MEMBER [--wait] | enable | disable | standby | weight
                    sluice demo             two demo nodes behind Sluice on https://localhost:8443
                    sluice version          print the version""";
 
@@ -80,6 +81,9 @@ public final class Sluice {
             }
             case "passwd" -> {
                 return passwd(out, err);
+            }
+            case "ctl" -> {
+                return ctl(args, out, err);
             }
             case "help", "--help", "-h" -> {
                 out.println(USAGE_TEXT);
@@ -135,6 +139,25 @@ public final class Sluice {
             });
         } catch (IllegalArgumentException unsupported) {
             // no HUP on this platform
+        }
+    }
+
+    /** `sluice ctl -c FILE COMMAND...`: finds the admin listener and token in FILE. */
+    private static int ctl(String[] args, PrintStream out, PrintStream err) {
+        if (args.length < 4 || !(args[1].equals("-c") || args[1].equals("--config"))) {
+            err.println("sluice ctl: expected -c FILE and a command (pools, drain, enable, disable, standby, weight)");
+            return USAGE;
+        }
+        Path file = Path.of(args[2]);
+        try {
+            SluiceConfig config = ConfigLoader.load(file);
+            return new io.sluice.admin.AdminClient(config.admin()).run(java.util.Arrays.copyOfRange(args, 3, args.length), out, err);
+        } catch (ConfigException e) {
+            printProblems(e, file, err);
+            return INVALID_CONFIG;
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            err.println("sluice ctl: " + e.getMessage());
+            return USAGE;
         }
     }
 

@@ -77,7 +77,8 @@ final class AdminApi {
             send(exchange, result.startsWith("no ") ? 404 : 400, Map.of("error", result));
             return;
         }
-        send(exchange, 200, describe(generation.get().pools().get(poolName).member(memberName), poolName));
+        Pool pool = generation.get().pools().get(poolName);
+        send(exchange, 200, describe(pool.member(memberName), pool));
     }
 
     /** Applies a state and/or weight change, audited and persisted; returns an error text, or null. */
@@ -130,12 +131,13 @@ final class AdminApi {
         out.put("affinity", pool.config().sticky().modes().stream().map(mode -> mode.name().toLowerCase(Locale.ROOT)).toList());
         out.put("learnedSessions", pool.learnedSessions());
         List<Object> members = new ArrayList<>();
-        pool.members().forEach(member -> members.add(describe(member, pool.name())));
+        pool.members().forEach(member -> members.add(describe(member, pool)));
         out.put("members", members);
         return out;
     }
 
-    Map<String, Object> describe(Member member, String poolName) {
+    Map<String, Object> describe(Member member, Pool pool) {
+        String poolName = pool.name();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", member.name());
         out.put("url", member.config().url().toString());
@@ -148,6 +150,8 @@ final class AdminApi {
         out.put("healthy", member.healthy());
         out.put("up", member.isUp());
         out.put("inFlight", member.inFlight());
+        out.put("learnedSessions", pool.learnedSessions(member));
+        out.put("secondsSinceSessionRequest", member.secondsSinceSessionRequest());
         out.put("changedAtRunTime", runtimeState.override(poolName, member.name(), "state") != null
                 || runtimeState.override(poolName, member.name(), "weight") != null);
         return out;

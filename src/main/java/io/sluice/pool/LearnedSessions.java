@@ -135,6 +135,19 @@ final class LearnedSessions {
         return target;
     }
 
+    /** Live sessions learned for one member (a scan: for the admin, not requests). */
+    int size(int memberIndex) {
+        long now = now();
+        int live = 0;
+        for (int slot = 0; slot < keys.length(); slot++) {
+            long value = values.get(slot);
+            if (keys.get(slot) != 0 && member(value) == memberIndex && now - seen(value) <= timeoutSeconds) {
+                live++;
+            }
+        }
+        return live;
+    }
+
     /** Sessions seen within the timeout (a scan of the table: for metrics and tests, not requests). */
     int size() {
         long now = now();

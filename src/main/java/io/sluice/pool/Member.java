@@ -47,6 +47,8 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
 
     private volatile MemberState state;
     private volatile int weight;
+    /** When a request last arrived for a session on this member (sticky hit), for drain --wait. */
+    private volatile long lastSessionRequest;
     private volatile boolean healthy = true;
     /** System.nanoTime() until which the member is ejected; 0 when not ejected. */
     private volatile long ejectedUntil;
@@ -165,6 +167,16 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
             return full;
         }
         return full * Math.max(0.01, (double) elapsed / slowStartNanos);
+    }
+
+    void sessionRequest() {
+        lastSessionRequest = System.nanoTime();
+    }
+
+    /** Seconds since a request for one of this member's sessions arrived, or -1 if none yet. */
+    public long secondsSinceSessionRequest() {
+        long last = lastSessionRequest;
+        return last == 0 ? -1 : (System.nanoTime() - last) / 1_000_000_000L;
     }
 
     /** Counts a request this member now serves; it is counted down when the exchange completes. */

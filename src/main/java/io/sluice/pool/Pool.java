@@ -168,6 +168,11 @@ public final class Pool implements AutoCloseable {
         return affinity.learned() == null ? -1 : affinity.learned().size();
     }
 
+    /** Live learned sessions of one member, or -1 without learn mode. */
+    public int learnedSessions(Member member) {
+        return affinity.learned() == null ? -1 : affinity.learned().size(member.index());
+    }
+
     /** Bytes the learn table holds, or 0 without learn mode. */
     public long learnedSessionsMemory() {
         return affinity.learned() == null ? 0 : affinity.learned().memoryBytes();

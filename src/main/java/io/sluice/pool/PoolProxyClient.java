@@ -103,6 +103,7 @@ final class PoolProxyClient implements ProxyClient {
             int stuck = affinity.find(exchange, trace);
             if (stuck >= 0) {
                 Member member = members[stuck];
+                member.sessionRequest(); // its session is alive, whatever serves it now
                 if (member.keepsSessions()) {
                     trace.outcome(StickyOutcome.HIT);
                     return member;

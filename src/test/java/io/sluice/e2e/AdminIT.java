@@ -194,4 +194,46 @@ class AdminIT {
         assertEquals(403, post(sluice, "/manager", form, "Content-Type", url, "Authorization", auth).statusCode(), "the same nonce again");
         assertEquals("draining", sluice.server().generation().pools().get("app").member("a").state().configName());
     }
+
+    @Test
+    void ctlDrainWaitReturnsOnceTheSessionsAreGone() throws Exception {
+        Node a = node("a");
+        Node b = node("b");
+        RunningSluice sluice = start(a, b, "");
+        // the admin in the file is on port 0: point ctl at the real port
+        String config = Files.readString(sluice.file()).replaceFirst("(admin \\{\\s*bind = )\"127\\.0\\.0\\.1:0\"",
+                "$1\"127.0.0.1:" + sluice.server().adminAddress().getPort() + "\"");
+        Path ctlConfig = dir.resolve("ctl.conf");
+        Files.writeString(ctlConfig, config.replace("{ name = http, bind = \"127.0.0.1:0\" }", "{ name = http, bind = \"127.0.0.1:1\" }"));
+        HttpClient client = Http.client();
+        Http.get(client, sluice.uri("http", "/"), "Cookie", "JSESSIONID=S.a"); // a session on a, just now
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        long start = System.nanoTime();
+        int code = io.sluice.Sluice.execute(new String[] {"ctl", "-c", ctlConfig.toString(), "drain", "app", "a", "--wait", "--idle", "2",
+            "--timeout", "20"}, new java.io.PrintStream(out, true, StandardCharsets.UTF_8), new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, printed + err.toString(StandardCharsets.UTF_8));
+        assertTrue(printed.contains("drained: 0 in flight"), printed);
+        assertTrue(System.nanoTime() - start >= 1_500_000_000L, "waited for the session to go quiet");
+        assertEquals("draining", sluice.server().generation().pools().get("app").member("a").state().configName());
+        // a session that keeps coming keeps the drain waiting: --timeout ends it with exit 1 and what remains
+        Thread keepAlive = new Thread(() -> {
+            for (int i = 0; i < 40; i++) {
+                try {
+                    Http.get(client, sluice.uri("http", "/"), "Cookie", "JSESSIONID=S.a");
+                    Thread.sleep(100);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        keepAlive.start();
+        out.reset();
+        code = io.sluice.Sluice.execute(new String[] {"ctl", "-c", ctlConfig.toString(), "drain", "app", "a", "--wait", "--idle", "2",
+            "--timeout", "2"}, new java.io.PrintStream(out, true, StandardCharsets.UTF_8), new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        keepAlive.join();
+        assertEquals(1, code);
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("timed out after 2 s; remaining:"), out.toString(StandardCharsets.UTF_8));
+    }
 }

@@ -1,0 +1,179 @@
+package io.sluice.admin;
+
+import io.sluice.config.AdminConfig;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * `sluice ctl`: the admin API from the command line, for operators and Ansible. It finds
+ * the admin listener and the bearer token from the same config file the service runs
+ * with; drain --wait returns once the member has nothing in flight and no live sessions.
+ */
+public final class AdminClient {
+    private final URI base;
+    private final String authorization;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public AdminClient(AdminConfig config) throws java.io.IOException {
+        if (!config.enabled()) {
+            throw new IllegalArgumentException("admin.bind is \"\" in this config: there is no admin listener to talk to");
+        }
+        String host = config.bind().host();
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            host = "127.0.0.1";
+        }
+        this.base = URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + config.bind().port());
+        this.authorization = config.tokenFile() == null ? null : "Bearer " + Files.readString(config.tokenFile()).trim();
+    }
+
+    String get(String path) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).GET();
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(response.statusCode() + " " + response.body().trim());
+        }
+        return response.body();
+    }
+
+    String post(String path, String json) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(response.statusCode() + " " + response.body().trim());
+        }
+        return response.body();
+    }
+
+    /** Runs a ctl command; returns the exit code (0 done, 1 failed or timed out, 2 usage). */
+    public int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            if (args.length == 1 && args[0].equals("pools")) {
+                out.print(get("/api/v1/pools"));
+                return 0;
+            }
+            if (args.length >= 3) {
+                String command = args[0];
+                String member = "/api/v1/pools/" + args[1] + "/members/" + args[2];
+                switch (command) {
+                    case "enable", "disable", "standby", "drain" -> {
+                        String state = switch (command) {
+                            case "enable" -> "active";
+                            case "disable" -> "disabled";
+                            case "standby" -> "standby";
+                            default -> "draining";
+                        };
+                        out.print(post(member, "{\"state\":\"" + state + "\"}"));
+                        if (command.equals("drain") && has(args, "--wait")) {
+                            return waitDrained(args, out);
+                        }
+                        return 0;
+                    }
+                    case "weight" -> {
+                        if (args.length == 4) {
+                            out.print(post(member, "{\"weight\":" + Long.parseLong(args[3]) + "}"));
+                            return 0;
+                        }
+                    }
+                    default -> {
+                    }
+                }
+            }
+        } catch (NumberFormatException e) {
+            err.println("sluice ctl: the weight must be a whole number from 1 to 100");
+            return 2;
+        } catch (Exception e) {
+            err.println("sluice ctl: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            return 1;
+        }
+        err.println("""
+                usage: sluice ctl -c FILE pools
+                       sluice ctl -c FILE drain POOL MEMBER [--wait] [--timeout 300s] [--idle 30s]
+                       sluice ctl -c FILE enable|disable|standby POOL MEMBER
+                       sluice ctl -c FILE weight POOL MEMBER 1..100""");
+        return 2;
+    }
+
+    /**
+     * Waits until the member has no requests in flight, no learned sessions, and no request
+     * for one of its sessions for --idle (sessions a node keeps by cookie alone cannot be
+     * counted, only seen going quiet); prints what remains while waiting.
+     */
+    private int waitDrained(String[] args, PrintStream out) throws Exception {
+        long timeout = seconds(value(args, "--timeout", "300s"));
+        long idle = seconds(value(args, "--idle", "30s"));
+        long deadline = System.nanoTime() + timeout * 1_000_000_000L;
+        String pool = "/api/v1/pools/" + args[1];
+        String remaining = "";
+        while (true) {
+            Map<String, Long> member = memberNumbers(get(pool), args[2]);
+            long inFlight = member.getOrDefault("inFlight", 0L);
+            long learned = Math.max(0, member.getOrDefault("learnedSessions", 0L));
+            long quiet = member.getOrDefault("secondsSinceSessionRequest", -1L);
+            boolean sessionsGone = learned == 0 && (quiet < 0 || quiet >= idle);
+            remaining = inFlight + " in flight, " + learned + " learned sessions, last session request "
+                    + (quiet < 0 ? "never" : quiet + " s ago");
+            if (inFlight == 0 && sessionsGone) {
+                out.println("drained: " + remaining);
+                return 0;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                out.println("timed out after " + timeout + " s; remaining: " + remaining);
+                return 1;
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    /** The numeric fields of one member in a pool's JSON. */
+    static Map<String, Long> memberNumbers(String poolJson, String memberName) {
+        int at = poolJson.indexOf("{\"name\":\"" + memberName + "\"");
+        if (at < 0) {
+            throw new IllegalStateException("no member " + memberName);
+        }
+        String member = poolJson.substring(at, poolJson.indexOf('}', at) + 1);
+        Map<String, Long> numbers = new java.util.HashMap<>();
+        Matcher field = Pattern.compile("\"(\\w+)\":(-?\\d+)[,}]").matcher(member);
+        while (field.find()) {
+            numbers.put(field.group(1), Long.parseLong(field.group(2)));
+        }
+        return numbers;
+    }
+
+    private static boolean has(String[] args, String flag) {
+        for (String arg : args) {
+            if (arg.equals(flag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String value(String[] args, String flag, String fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(flag)) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
+    }
+
+    private static long seconds(String text) {
+        String number = text.endsWith("s") ? text.substring(0, text.length() - 1) : text;
+        return Long.parseLong(number);
+    }
+}
