@@ -30,6 +30,7 @@
 #   --make-cert DIR   only create server.crt/server.key/server.pem/server.p12 (pass
 #                     "changeit") in DIR and exit; reuse them with CERT_DIR=DIR
 #   --setup-only      start backends+proxies, run smoke tests, wait for Ctrl-C
+#   --report CSV      print the median and ratio tables again from a runs.csv and exit
 #   -h|--help
 # Environment knobs (defaults in brackets):
 #   DURATION [7] s per measured run   WARMUP [2] s per warm-up run (built-ins)
@@ -43,7 +44,7 @@
 #   MAX_OTHER [25] % of one core used by foreign (non-benchmark) processes: before
 #   each run wait up to QUIET_MAX_WAIT [15] s (total QUIET_BUDGET [120] s) for the
 #   machine to be that quiet; a run that saw more is repeated NOISE_RETRIES [1] times
-#   CERT_DIR [] reuse cert   CERT_TYPE [rsa2048|ec256]   OUT_DIR [<script dir>/runs/<ts>]
+#   CERT_DIR [] reuse cert   CERT_TYPE [rsa2048|ec256]   OUT_DIR [$TMPDIR/lbbench-runs/<ts>; run.sh: bench/runs/<ts>]
 #   KEEP_WORK [0] keep the temp work dir   WORK_PARENT [/tmp]
 #   NICE [0] nice level for everything started (e.g. -10 on a shared box; it starves
 #   other users' processes, so it is off by default)
@@ -107,6 +108,7 @@ APACHE_HTTP=48080   APACHE_HTTPS=48443
 EXTRA_SPECS=()
 SETUP_ONLY=0
 MAKE_CERT_DIR=
+REPORT_CSV=
 usage() { sed -n '2,/^$/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case $1 in
@@ -114,6 +116,7 @@ while (($#)); do
     --cases) CASES=$2; shift 2 ;;
     --make-cert) MAKE_CERT_DIR=$2; shift 2 ;;
     --setup-only) SETUP_ONLY=1; shift ;;
+    --report) REPORT_CSV=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *=*) EXTRA_SPECS+=("$1"); shift ;;
     *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
@@ -146,6 +149,135 @@ make_cert() { # dir
     -passout pass:changeit -out "$d/server.p12" 2>/dev/null
   chmod 644 "$d"/server.*
 }
+
+median_tables() { # csv "cases" "targets" " subjects " -> markdown tables of medians and ratios
+  awk -F, -v cases="$2" -v targets="$3" -v subjects="$4" -v maxother="$MAX_OTHER" '
+    function med(key, col,   n, i, j, t, v) {
+      n = cnt[key]; for (i = 1; i <= n; i++) v[i] = val[key, col, i] + 0
+      for (i = 2; i <= n; i++) { t = v[i]; j = i - 1; while (j >= 1 && v[j] > t) { v[j + 1] = v[j]; j-- } v[j + 1] = t }
+      if (n == 0) return ""; return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+    function medtxt(key, col,   n, i, j, k, m, t, p, x, v, out) {   # element-wise median of "a/b" strings
+      n = cnt[key]; if (!n) return ""; k = split(val[key, col, 1], p, "/"); out = ""
+      for (i = 1; i <= k; i++) {
+        for (j = 1; j <= n; j++) { split(val[key, col, j], x, "/"); v[j] = x[i] + 0 }
+        for (j = 2; j <= n; j++) { t = v[j]; m = j - 1; while (m >= 1 && v[m] > t) { v[m + 1] = v[m]; m-- } v[m + 1] = t }
+        out = out (i > 1 ? "/" : "") sprintf("%.0f", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) }
+      return out }
+    function qmed(key,   n, i, j, t, v) {   # median CPU us/req over the quiet runs of key
+      n = qcnt[key]; if (!n) return -1; for (i = 1; i <= n; i++) v[i] = qv[key, i]
+      for (i = 2; i <= n; i++) { t = v[i]; j = i - 1; while (j >= 1 && v[j] > t) { v[j + 1] = v[j]; j-- } v[j + 1] = t }
+      return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+    NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+    $h["phase"] == "meas" && $h["final"] == 1 {
+      k = $h["case"] SUBSEP $h["target"]; n = ++cnt[k]
+      split("rps p50_ms p99_ms proxy_cpu_pct proxy_us_per_req other_cpu_pct cpu_busy steal_pct rss_mib", cols, " ")
+      for (c in cols) val[k, cols[c], n] = $h[cols[c]]
+      errs[k] += $h["errors"]; if ($h["errors"] > 0) ed[k] = ed[k] " " $h["err_detail"]
+      if ($h["other_cpu_pct"] + 0 <= maxother && $h["proxy_us_per_req"] != "-") { qn = ++qcnt[k]; qv[k, qn] = $h["proxy_us_per_req"] + 0 }
+      if (!(k in mn) || $h["rps"] < mn[k]) mn[k] = $h["rps"]; if (!(k in mx) || $h["rps"] > mx[k]) mx[k] = $h["rps"] }
+    END {
+      nc = split(cases, C, " "); nt = split(targets, T, " ")
+      print "| case | target | req/s | spread | x direct | p50 ms | p99 ms | errors | proxy CPU % | CPU us/req | CPU / nginx | CPU / haproxy | RSS MiB | cpu busy % | other % |"
+      print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+      for (a = 1; a <= nc; a++) {
+        d = (C[a] SUBSEP "direct"); dr = (d in cnt) ? med(d, "rps") : 0
+        for (b = 1; b <= nt; b++) { k = C[a] SUBSEP T[b]; if (!(k in cnt)) continue
+          r = med(k, "rps"); pc = med(k, "proxy_cpu_pct"); us = med(k, "proxy_us_per_req")
+          if (val[k, "proxy_cpu_pct", 1] == "-") { pc = "-"; us = "-" } else { pc = sprintf("%.0f", pc); us = sprintf("%.1f", us) }
+          rss = (val[k, "rss_mib", 1] == "-" || val[k, "rss_mib", 1] == "") ? "-" : sprintf("%.0f", med(k, "rss_mib"))
+          rn = "-"; rh = "-"; kn = C[a] SUBSEP "nginx"; kh = C[a] SUBSEP "haproxy"
+          if (us != "-" && (kn in cnt) && med(kn, "proxy_us_per_req") > 0) rn = sprintf("%.2f", us / med(kn, "proxy_us_per_req"))
+          if (us != "-" && (kh in cnt) && med(kh, "proxy_us_per_req") > 0) rh = sprintf("%.2f", us / med(kh, "proxy_us_per_req"))
+          if (us != "-" && med(k, "other_cpu_pct") > maxother) us = us "*"
+          printf "| %s | %s | %.0f | %.0f%% | %s | %.2f | %.2f | %d | %s | %s | %s | %s | %s | %s | %.0f |\n", C[a], T[b], r,
+            (r > 0 ? 100 * (mx[k] - mn[k]) / r : 0), (dr > 0 ? sprintf("%.2f", r / dr) : "-"),
+            med(k, "p50_ms"), med(k, "p99_ms"), errs[k], pc, us, rn, rh, rss, medtxt(k, "cpu_busy"), med(k, "other_cpu_pct")
+          if (errs[k] > 0) errnote = errnote "\n- " C[a] "/" T[b] ": " ed[k] } }
+      print ""
+      print "Summary: median req/s (x direct)"
+      print ""
+      line = "| target |"; sep = "|---|"; for (a = 1; a <= nc; a++) { line = line " " C[a] " |"; sep = sep "---:|" }
+      print line; print sep
+      for (b = 1; b <= nt; b++) { line = "| " T[b] " |"
+        for (a = 1; a <= nc; a++) { k = C[a] SUBSEP T[b]; d = C[a] SUBSEP "direct"
+          if (!(k in cnt)) { line = line " n/a |"; continue }
+          r = med(k, "rps"); dr = (d in cnt) ? med(d, "rps") : 0
+          line = line sprintf(" %.0f%s |", r, (dr > 0 && T[b] != "direct") ? sprintf(" (%.2f)", r / dr) : "") }
+        print line }
+      print ""
+      print "Summary: proxy CPU time per request, us (median; lower is better; robust against a busy machine;"
+      print "* = the median run had more than " maxother "% of a core taken by foreign processes: CPU per request is inflated there)"
+      print ""
+      line = "| target |"; sep = "|---|"; for (a = 1; a <= nc; a++) { line = line " " C[a] " |"; sep = sep "---:|" }
+      print line; print sep
+      for (b = 1; b <= nt; b++) { if (T[b] == "direct") continue; line = "| " T[b] " |"
+        for (a = 1; a <= nc; a++) { k = C[a] SUBSEP T[b]
+          if (!(k in cnt) || val[k, "proxy_us_per_req", 1] == "-") { line = line " n/a |"; continue }
+          line = line sprintf(" %.1f%s |", med(k, "proxy_us_per_req"), med(k, "other_cpu_pct") > maxother ? "*" : "") }
+        print line }
+      print ""
+      print "Summary: proxy CPU time per request, us, over the QUIET runs only (foreign CPU <= " maxother "% of a core): median (number of quiet runs)"
+      print ""
+      line = "| target |"; sep = "|---|"
+      for (a = 1; a <= nc; a++) { line = line " " C[a] " |"; sep = sep "---:|" }
+      print line; print sep
+      for (b = 1; b <= nt; b++) { if (T[b] == "direct") continue; line = "| " T[b] " |"
+        for (a = 1; a <= nc; a++) { k = C[a] SUBSEP T[b]; x = qmed(k)
+          line = line (x < 0 ? " none |" : sprintf(" %.1f (%d) |", x, qcnt[k])) }
+        print line }
+      print ""
+      print "Summary: proxy RSS, MiB (largest during the run, median over reps)"
+      print ""
+      line = "| target |"; sep = "|---|"; for (a = 1; a <= nc; a++) { line = line " " C[a] " |"; sep = sep "---:|" }
+      print line; print sep
+      for (b = 1; b <= nt; b++) { if (T[b] == "direct") continue; line = "| " T[b] " |"
+        for (a = 1; a <= nc; a++) { k = C[a] SUBSEP T[b]
+          if (!(k in cnt) || val[k, "rss_mib", 1] == "-") { line = line " n/a |"; continue }
+          line = line sprintf(" %.0f |", med(k, "rss_mib")) }
+        print line }
+      # ratios of each subject (Sluice) target against NGINX and HAProxy, and of the best
+      # subject target against the better peer, per case (CPU and p99: lower is better)
+      np = 0; if (index(" " targets " ", " nginx ")) P[++np] = "nginx"; if (index(" " targets " ", " haproxy ")) P[++np] = "haproxy"
+      ns = split(subjects, S, " ")
+      if (np > 0 && ns > 0) {
+        print ""
+        print "Ratios (medians; target / peer): CPU us/req and p99 below 1.00 = better than the peer, req/s above 1.00 = better"
+        print ""
+        line = "| target | ratio |"; sep = "|---|---|"; for (a = 1; a <= nc; a++) { line = line " " C[a] " |"; sep = sep "---:|" }
+        print line; print sep
+        split("proxy_us_per_req:CPU us/req;rps:req/s;p99_ms:p99;rss_mib:RSS", M, ";")
+        for (s = 1; s <= ns; s++) for (m = 1; m <= 4; m++) for (q = 1; q <= np; q++) {
+          split(M[m], mm, ":"); line = "| " S[s] " | " mm[2] " / " P[q] " |"
+          for (a = 1; a <= nc; a++) { k = C[a] SUBSEP S[s]; kp = C[a] SUBSEP P[q]
+            if (!(k in cnt) || !(kp in cnt) || val[k, mm[1], 1] == "-" || med(kp, mm[1]) <= 0) { line = line " n/a |"; continue }
+            line = line sprintf(" %.2f |", med(k, mm[1]) / med(kp, mm[1])) }
+          print line }
+        if (ns > 1 || np > 1) {
+          line = "| best of" subjects "| CPU us/req / better peer |"
+          for (a = 1; a <= nc; a++) { bs = -1; bp = -1
+            for (s = 1; s <= ns; s++) { k = C[a] SUBSEP S[s]; if ((k in cnt) && val[k, "proxy_us_per_req", 1] != "-") { x = med(k, "proxy_us_per_req"); if (bs < 0 || x < bs) { bs = x; bsn = S[s] } } }
+            for (q = 1; q <= np; q++) { k = C[a] SUBSEP P[q]; if (k in cnt) { x = med(k, "proxy_us_per_req"); if (bp < 0 || x < bp) bp = x } }
+            line = line ((bs > 0 && bp > 0) ? sprintf(" %.2f (%s) |", bs / bp, bsn) : " n/a |") }
+          print line }
+        line = "| best of" subjects "| CPU us/req / better peer, quiet runs only |"
+        for (a = 1; a <= nc; a++) { bs = -1; bp = -1
+          for (s = 1; s <= ns; s++) { x = qmed(C[a] SUBSEP S[s]); if (x > 0 && (bs < 0 || x < bs)) { bs = x; bsn = S[s] } }
+          for (q = 1; q <= np; q++) { x = qmed(C[a] SUBSEP P[q]); if (x > 0 && (bp < 0 || x < bp)) bp = x }
+          line = line ((bs > 0 && bp > 0) ? sprintf(" %.2f (%s) |", bs / bp, bsn) : " n/a |") }
+        print line }
+      if (errnote != "") { print ""; print "Error details (c=connect r=read w=write t=timeout x=non-2xx/3xx; h2load f=failed e=errored):" errnote } }
+  ' "$1"
+}
+
+if [[ -n $REPORT_CSV ]]; then   # --report: median tables again from a runs.csv (e.g. an older run)
+  [[ -s $REPORT_CSV ]] || die "no such file: $REPORT_CSV"
+  r_cases=$(awk -F, 'NR > 1 && $1 == "meas" && !s[$3]++ { printf "%s ", $3 }' "$REPORT_CSV")
+  r_targets=$(awk -F, 'NR > 1 && $1 == "meas" && !s[$4]++ { printf "%s ", $4 }' "$REPORT_CSV")
+  r_subjects=" "
+  for t in $r_targets; do case $t in direct|nginx|haproxy|apache) ;; *) r_subjects+="$t " ;; esac; done
+  median_tables "$REPORT_CSV" "$r_cases" "$r_targets" "$r_subjects"
+  exit 0
+fi
 
 if [[ -n $MAKE_CERT_DIR ]]; then
   make_cert "$MAKE_CERT_DIR" || die "openssl failed"
@@ -503,12 +635,18 @@ tree_rss_kib() { # pid -> sum of VmRSS (KiB) over the process tree (shared pages
   awk '/^VmRSS:/ { s += $2 } END { print s + 0 }' "${files[@]}" 2>/dev/null
 }
 rss_sampler() { # pid outfile: keep the largest tree RSS seen until killed (runs on the load CPUs)
-  local pid=$1 out=$2 max=0 r
+  # the process tree is listed once (it does not change during a run); the loop reads
+  # /proc with bash builtins only, so sampling costs next to nothing on the load CPU
+  local pid=$1 out=$2 max=0 r p k v _ pids
   [[ $PIN == 1 ]] && taskset -pc "$LOAD_CPUS" "$BASHPID" >/dev/null 2>&1
+  pids=$(tree_pids "$pid")
   trap 'echo "$max" >"$out"; exit 0' TERM
   while :; do
-    r=$(tree_rss_kib "$pid"); ((r > max)) && max=$r
-    echo "$max" >"$out"
+    r=0
+    for p in $pids; do
+      while read -r k v _; do [[ $k == VmRSS: ]] && { r=$((r + v)); break; }; done <"/proc/$p/status" 2>/dev/null
+    done
+    ((r > max)) && { max=$r; echo "$max" >"$out"; }
     sleep "$RSS_SAMPLE" & wait $!
   done
 }
@@ -690,14 +828,15 @@ run_one() { # idx case rep phase duration attempt
   return 0
 }
 
-# warm-up (not recorded)
+# warm-up (not recorded); a JVM target warms up on every measured case (its JIT compiles
+# what each case runs), the others on one case per protocol
 for ((i = 0; i < ${#T_NAME[@]}; i++)); do
-  w=$WARMUP
+  w=$WARMUP wcases="http-1k tls-1k tls-newconn h2-1k"
   [[ ${T_KIND[i]} == external ]] && w=$EXT_WARMUP
-  [[ ${T_KIND[i]} == jvm ]] && w=$JVM_WARMUP
+  [[ ${T_KIND[i]} == jvm ]] && w=$JVM_WARMUP wcases=$CASES
   ((w > 0)) || continue
-  log "warm-up ${T_NAME[i]} (${w}s per protocol)"
-  for c in http-1k tls-1k tls-newconn h2-1k; do
+  log "warm-up ${T_NAME[i]} (${w}s per case)"
+  for c in $wcases; do
     [[ " $CASES " == *" ${c%%-*}-"* ]] || continue
     run_one "$i" "$c" 0 warm "$w"
   done
@@ -738,10 +877,14 @@ jfr_top() { # file.jfr -> markdown: top self frames and top inclusive frames
     inst && /^ *\]/ { inst = 0; next }
     inst && NF { fr = $0; sub(/^ +/, "", fr); sub(/ +line:.*/, "", fr); sub(/\(.*/, "", fr)
       if (fr == "...") next
-      if (first) { self[fr]++; first = 0; if (ev ~ /Native/) nat++ }
+      if (first) { first = 0
+        # a thread blocked in native code (waiting, not running) is no CPU: leave it out
+        if (fr ~ /EPoll\.wait|Unsafe\.park|Net\.accept|Net\.poll|Object\.wait|Thread\.sleep|FileDispatcherImpl\.read0|socketRead0|ServerSocketChannelImpl\.accept/ && ev ~ /Native/) { idle++; inst = 0; n--; next }
+        self[fr]++; if (ev ~ /Native/) nat++ }
       if (!(fr in seen)) { seen[fr] = 1; incl[fr]++ } }
     END {
-      printf "%d samples (%d in native code, jdk.NativeMethodSample)\n\n", n, nat
+      if (n <= 0) { print "no CPU samples"; exit }
+      printf "%d samples of running threads (%d of them in native code, jdk.NativeMethodSample); %d native samples of waiting threads (epoll, park, accept) left out\n\n", n, nat, idle
       print "| self % | top frame |"; print "|---:|---|"
       k = 0; for (m in self) { key[++k] = m } 
       for (i = 2; i <= k; i++) { t = key[i]; j = i - 1; while (j >= 1 && self[key[j]] < self[t]) { key[j + 1] = key[j]; j-- } key[j + 1] = t }
@@ -820,96 +963,7 @@ REPORT=$OUT_DIR/results.md
   echo
   jvm_targets=" "
   for ((i = 0; i < ${#T_NAME[@]}; i++)); do [[ ${T_KIND[i]} == jvm || ${T_KIND[i]} == external ]] && jvm_targets+="${T_NAME[i]} "; done
-  awk -F, -v cases="$CASES" -v targets="${T_NAME[*]}" -v subjects="$jvm_targets" '
-    function med(key, col,   n, i, j, t, v) {
-      n = cnt[key]; for (i = 1; i <= n; i++) v[i] = val[key, col, i] + 0
-      for (i = 2; i <= n; i++) { t = v[i]; j = i - 1; while (j >= 1 && v[j] > t) { v[j + 1] = v[j]; j-- } v[j + 1] = t }
-      if (n == 0) return ""; return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
-    function medtxt(key, col,   n, i, j, k, m, t, p, x, v, out) {   # element-wise median of "a/b" strings
-      n = cnt[key]; if (!n) return ""; k = split(val[key, col, 1], p, "/"); out = ""
-      for (i = 1; i <= k; i++) {
-        for (j = 1; j <= n; j++) { split(val[key, col, j], x, "/"); v[j] = x[i] + 0 }
-        for (j = 2; j <= n; j++) { t = v[j]; m = j - 1; while (m >= 1 && v[m] > t) { v[m + 1] = v[m]; m-- } v[m + 1] = t }
-        out = out (i > 1 ? "/" : "") sprintf("%.0f", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) }
-      return out }
-    NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
-    $h["phase"] == "meas" && $h["final"] == 1 {
-      k = $h["case"] SUBSEP $h["target"]; n = ++cnt[k]
-      split("rps p50_ms p99_ms proxy_cpu_pct proxy_us_per_req other_cpu_pct cpu_busy steal_pct rss_mib", cols, " ")
-      for (c in cols) val[k, cols[c], n] = $h[cols[c]]
-      errs[k] += $h["errors"]; if ($h["errors"] > 0) ed[k] = ed[k] " " $h["err_detail"]
-      if (!(k in mn) || $h["rps"] < mn[k]) mn[k] = $h["rps"]; if (!(k in mx) || $h["rps"] > mx[k]) mx[k] = $h["rps"] }
-    END {
-      nc = split(cases, C, " "); nt = split(targets, T, " ")
-      print "| case | target | req/s | spread | x direct | p50 ms | p99 ms | errors | proxy CPU % | CPU us/req | RSS MiB | cpu busy % | other % |"
-      print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
-      for (a = 1; a <= nc; a++) {
-        d = (C[a] SUBSEP "direct"); dr = (d in cnt) ? med(d, "rps") : 0
-        for (b = 1; b <= nt; b++) { k = C[a] SUBSEP T[b]; if (!(k in cnt)) continue
-          r = med(k, "rps"); pc = med(k, "proxy_cpu_pct"); us = med(k, "proxy_us_per_req")
-          if (val[k, "proxy_cpu_pct", 1] == "-") { pc = "-"; us = "-" } else { pc = sprintf("%.0f", pc); us = sprintf("%.1f", us) }
-          rss = (val[k, "rss_mib", 1] == "-" || val[k, "rss_mib", 1] == "") ? "-" : sprintf("%.0f", med(k, "rss_mib"))
-          printf "| %s | %s | %.0f | %.0f%% | %s | %.2f | %.2f | %d | %s | %s | %s | %s | %.0f |\n", C[a], T[b], r,
-            (r > 0 ? 100 * (mx[k] - mn[k]) / r : 0), (dr > 0 ? sprintf("%.2f", r / dr) : "-"),
-            med(k, "p50_ms"), med(k, "p99_ms"), errs[k], pc, us, rss, medtxt(k, "cpu_busy"), med(k, "other_cpu_pct")
-          if (errs[k] > 0) errnote = errnote "\n- " C[a] "/" T[b] ": " ed[k] } }
-      print ""
-      print "Summary: median req/s (x direct)"
-      print ""
-      line = "| target |"; sep = "|---|"; for (a = 1; a <= nc; a++) { line = line " " C[a] " |"; sep = sep "---:|" }
-      print line; print sep
-      for (b = 1; b <= nt; b++) { line = "| " T[b] " |"
-        for (a = 1; a <= nc; a++) { k = C[a] SUBSEP T[b]; d = C[a] SUBSEP "direct"
-          if (!(k in cnt)) { line = line " n/a |"; continue }
-          r = med(k, "rps"); dr = (d in cnt) ? med(d, "rps") : 0
-          line = line sprintf(" %.0f%s |", r, (dr > 0 && T[b] != "direct") ? sprintf(" (%.2f)", r / dr) : "") }
-        print line }
-      print ""
-      print "Summary: proxy CPU time per request, us (median; lower is better; robust against a busy machine)"
-      print ""
-      line = "| target |"; sep = "|---|"; for (a = 1; a <= nc; a++) { line = line " " C[a] " |"; sep = sep "---:|" }
-      print line; print sep
-      for (b = 1; b <= nt; b++) { if (T[b] == "direct") continue; line = "| " T[b] " |"
-        for (a = 1; a <= nc; a++) { k = C[a] SUBSEP T[b]
-          if (!(k in cnt) || val[k, "proxy_us_per_req", 1] == "-") { line = line " n/a |"; continue }
-          line = line sprintf(" %.1f |", med(k, "proxy_us_per_req")) }
-        print line }
-      print ""
-      print "Summary: proxy RSS, MiB (largest during the run, median over reps)"
-      print ""
-      line = "| target |"; sep = "|---|"; for (a = 1; a <= nc; a++) { line = line " " C[a] " |"; sep = sep "---:|" }
-      print line; print sep
-      for (b = 1; b <= nt; b++) { if (T[b] == "direct") continue; line = "| " T[b] " |"
-        for (a = 1; a <= nc; a++) { k = C[a] SUBSEP T[b]
-          if (!(k in cnt) || val[k, "rss_mib", 1] == "-") { line = line " n/a |"; continue }
-          line = line sprintf(" %.0f |", med(k, "rss_mib")) }
-        print line }
-      # ratios of each subject (Sluice) target against NGINX and HAProxy, and of the best
-      # subject target against the better peer, per case (CPU and p99: lower is better)
-      np = 0; if (index(" " targets " ", " nginx ")) P[++np] = "nginx"; if (index(" " targets " ", " haproxy ")) P[++np] = "haproxy"
-      ns = split(subjects, S, " ")
-      if (np > 0 && ns > 0) {
-        print ""
-        print "Ratios (medians; target / peer): CPU us/req and p99 below 1.00 = better than the peer, req/s above 1.00 = better"
-        print ""
-        line = "| target | ratio |"; sep = "|---|---|"; for (a = 1; a <= nc; a++) { line = line " " C[a] " |"; sep = sep "---:|" }
-        print line; print sep
-        split("proxy_us_per_req:CPU us/req rps:req/s p99_ms:p99 rss_mib:RSS", M, " ")
-        for (s = 1; s <= ns; s++) for (m = 1; m <= 4; m++) for (q = 1; q <= np; q++) {
-          split(M[m], mm, ":"); line = "| " S[s] " | " mm[2] " / " P[q] " |"
-          for (a = 1; a <= nc; a++) { k = C[a] SUBSEP S[s]; kp = C[a] SUBSEP P[q]
-            if (!(k in cnt) || !(kp in cnt) || val[k, mm[1], 1] == "-" || med(kp, mm[1]) <= 0) { line = line " n/a |"; continue }
-            line = line sprintf(" %.2f |", med(k, mm[1]) / med(kp, mm[1])) }
-          print line }
-        if (ns > 1 || np > 1) {
-          line = "| best of" subjects "| CPU us/req / better peer |"
-          for (a = 1; a <= nc; a++) { bs = -1; bp = -1
-            for (s = 1; s <= ns; s++) { k = C[a] SUBSEP S[s]; if ((k in cnt) && val[k, "proxy_us_per_req", 1] != "-") { x = med(k, "proxy_us_per_req"); if (bs < 0 || x < bs) { bs = x; bsn = S[s] } } }
-            for (q = 1; q <= np; q++) { k = C[a] SUBSEP P[q]; if (k in cnt) { x = med(k, "proxy_us_per_req"); if (bp < 0 || x < bp) bp = x } }
-            line = line ((bs > 0 && bp > 0) ? sprintf(" %.2f (%s) |", bs / bp, bsn) : " n/a |") }
-          print line } }
-      if (errnote != "") { print ""; print "Error details (c=connect r=read w=write t=timeout x=non-2xx/3xx; h2load f=failed e=errored):" errnote } }
-  ' "$CSV"
+  median_tables "$CSV" "$CASES" "${T_NAME[*]}" "$jvm_targets"
   if [[ " $BUILTIN " == *" sluice "* ]]; then
     s_errs=$(awk -F, -v subj="$jvm_targets" 'NR > 1 && $1 == "meas" && index(subj, " " $4 " ") { e += $11 } END { print e + 0 }' "$CSV")
     s_bad=$(grep -cE ' (ERROR|WARN)|Exception|^\s+at ' "$WORK/sluice/stdout.log" 2>/dev/null)

@@ -21,12 +21,12 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
 
 # ------------------------------------------------------------------ knobs
-export DURATION=${DURATION:-6}          # s per measured run
+export DURATION=${DURATION:-5}          # s per measured run
 export REPS=${REPS:-3}                  # interleaved repetitions
 export WARMUP=${WARMUP:-2}              # s per warm-up run, NGINX/HAProxy
-export JVM_WARMUP=${JVM_WARMUP:-8}      # s per warm-up run and protocol, each Sluice target (JIT)
+export JVM_WARMUP=${JVM_WARMUP:-10}     # s per warm-up run and case, each Sluice target (JIT)
 export CASES=${CASES:-"http-1k tls-1k tls-64k tls-newconn h2-1k"}
-PEERS=${PEERS:-"nginx haproxy"}         # add "direct" for the no-proxy ceiling, "apache" for httpd
+PEERS=${PEERS-"nginx haproxy"}          # add "direct" for the no-proxy ceiling, "apache" for httpd
 ENGINES=${ENGINES:-"openssl jdk"}       # Sluice TLS engines to measure, one https listener each
 SLUICE_HTTP_PORT=${SLUICE_HTTP_PORT:-58080}
 SLUICE_HTTPS_OPENSSL_PORT=${SLUICE_HTTPS_OPENSSL_PORT:-58443}
@@ -34,6 +34,7 @@ SLUICE_HTTPS_JDK_PORT=${SLUICE_HTTPS_JDK_PORT:-58444}
 SLUICE_IO_THREADS=${SLUICE_IO_THREADS:-1}   # = NGINX worker_processes / HAProxy nbthread (1 CPU)
 export SLUICE_JAVA=${SLUICE_JAVA:-java}
 export SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:-"-XX:+UseParallelGC -Xms256m -Xmx256m"}
+export QUIET_BUDGET=${QUIET_BUDGET:-60}  # s in all to wait for other people's CPU load to pass
 SKIP_BUILD=${SKIP_BUILD:-0}
 MVN_ARGS=${MVN_ARGS:-}                  # e.g. -o (offline)
 SAVE=${SAVE:-0}                         # 1: also write bench/results/<date>.txt
@@ -160,7 +161,8 @@ CONSOLE=$OUT_DIR/console.txt
 CMDLINE="$0${*:+ $*}"
 {
   echo "# bench/run.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "# command: $(env | grep -E '^(DURATION|REPS|WARMUP|JVM_WARMUP|CASES|PEERS|ENGINES|SKIP_BUILD|MVN_ARGS|SAVE|SLUICE_JAVA_OPTS|SLUICE_IO_THREADS|CONNS|THREADS|H2_CLIENTS|H2_STREAMS|NEWCONN_CONNS|PIN|PROFILE|PROFILE_SECS)=' | sort | sed "s/=\(.*\)/='\1'/" | tr '\n' ' ')$CMDLINE"
+  echo "# settings (effective environment): $(env | grep -E '^(SLUICE_JAR|QUIET_BUDGET|DURATION|REPS|WARMUP|JVM_WARMUP|CASES|PEERS|ENGINES|SKIP_BUILD|MVN_ARGS|SAVE|SLUICE_JAVA_OPTS|SLUICE_IO_THREADS|CONNS|THREADS|H2_CLIENTS|H2_STREAMS|NEWCONN_CONNS|PIN|PROFILE|PROFILE_SECS)=' | sort | sed "s/=\(.*\)/='\1'/" | tr '\n' ' ')"
+  echo "# command: $CMDLINE"
   echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r)"
   echo "# java: $("$SLUICE_JAVA" -version 2>&1 | tr '\n' ' ')"
   echo "# nginx: $(nginx -v 2>&1 | sed 's/.*: //'); haproxy: $(haproxy -v 2>/dev/null | head -1)"
