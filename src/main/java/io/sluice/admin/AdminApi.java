@@ -40,6 +40,10 @@ final class AdminApi {
         boolean get = exchange.getRequestMethod().equals(Methods.GET);
         if (get && path.length == 2 && path[0].equals("health")) {
             send(exchange, 200, Map.of("status", path[1].equals("live") ? "live" : "ready"));
+        } else if (get && path.length == 1 && path[0].equals("explain")) {
+            explain(exchange);
+        } else if (get && path.length == 1 && path[0].equals("config")) {
+            send(exchange, 200, EffectiveConfig.describe(generation.get().config()));
         } else if (get && path.length == 1 && path[0].equals("pools")) {
             List<Object> pools = new ArrayList<>();
             generation.get().pools().values().forEach(pool -> pools.add(describe(pool)));
@@ -57,6 +61,52 @@ final class AdminApi {
         } else {
             send(exchange, 404, Map.of("error", "no such API: " + exchange.getRequestMethod() + " " + exchange.getRelativePath()));
         }
+    }
+
+    /**
+     * GET /api/v1/explain?url=https://host/path?q&cookie=...&header=Name:value&method=GET: the
+     * route, the rewritten path, and the member that would serve and why, decided by the
+     * same code as real requests but without serving or taking a turn.
+     */
+    private void explain(HttpServerExchange exchange) {
+        Map<String, java.util.Deque<String>> query = exchange.getQueryParameters();
+        String url = first(query, "url");
+        if (url == null) {
+            send(exchange, 400, Map.of("error", "give url=, e.g. url=https://sso.example.com/is-commonauth?x=1"));
+            return;
+        }
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url.startsWith("/") ? "http://localhost" + url : url);
+        } catch (java.net.URISyntaxException e) {
+            send(exchange, 400, Map.of("error", "not a URL: " + e.getMessage()));
+            return;
+        }
+        HttpServerExchange request = new HttpServerExchange(null);
+        request.setRequestMethod(new io.undertow.util.HttpString(first(query, "method") == null ? "GET" : first(query, "method").toUpperCase(Locale.ROOT)));
+        request.setRequestScheme(uri.getScheme() == null ? "http" : uri.getScheme());
+        request.setRequestURI(uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath(), false);
+        request.setQueryString(uri.getRawQuery() == null ? "" : uri.getRawQuery());
+        request.getRequestHeaders().put(Headers.HOST, uri.getRawAuthority() == null ? "localhost" : uri.getRawAuthority());
+        String cookie = first(query, "cookie");
+        if (cookie != null) {
+            request.getRequestHeaders().put(Headers.COOKIE, cookie);
+        }
+        for (String header : query.getOrDefault("header", new java.util.ArrayDeque<>())) {
+            int colon = header.indexOf(':');
+            if (colon > 0) {
+                request.getRequestHeaders().add(new io.undertow.util.HttpString(header.substring(0, colon).trim()), header.substring(colon + 1).trim());
+            }
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("url", url);
+        answer.putAll(generation.get().routes().explain(request));
+        send(exchange, 200, answer);
+    }
+
+    private static String first(Map<String, java.util.Deque<String>> query, String name) {
+        java.util.Deque<String> values = query.get(name);
+        return values == null || values.isEmpty() ? null : values.getFirst();
     }
 
     private void changeMember(HttpServerExchange exchange, String caller, String poolName, String memberName) throws IOException {

@@ -50,6 +50,11 @@ public final class Pool implements AutoCloseable {
         return metrics;
     }
 
+    /** Which member would serve this request and why (sticky route / learned / inserted / failover / balance). */
+    public java.util.Map<String, Object> explain(HttpServerExchange exchange) {
+        return proxyClient.explain(exchange);
+    }
+
     /** The member of this name, or null. */
     public Member member(String name) {
         for (Member member : members) {

@@ -97,6 +97,68 @@ final class PoolProxyClient implements ProxyClient {
         }
     }
 
+    /** The choice choose() would make, described, without taking a turn in the sequence. */
+    java.util.Map<String, Object> explain(HttpServerExchange exchange) {
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        RequestTrace trace = new RequestTrace(System.nanoTime());
+        int stuck = affinity.find(exchange, trace);
+        if (stuck >= 0) {
+            Member member = members[stuck];
+            String mode = trace.stickySource().name().toLowerCase(java.util.Locale.ROOT);
+            if (member.keepsSessions()) {
+                out.put("member", member.name());
+                out.put("why", "sticky: the session belongs to " + member.name() + " (" + mode + ")");
+                return out;
+            }
+            if (!failover) {
+                out.put("status", 503);
+                out.put("why", "sticky to " + member.name() + " (" + mode + "), which cannot serve now, and failover is off");
+                return out;
+            }
+            out.put("why", "failover: the session belongs to " + member.name() + " (" + mode + "), which is "
+                    + (member.isUp() ? member.state().configName() : "down") + "; another member takes it and the affinity is re-stamped");
+        } else {
+            out.put("why", stuck == -2 ? "balance: the session names no member of this pool" : "balance: no session");
+        }
+        Member next = null;
+        if (members.length == 1) {
+            next = members[0];
+        } else if (method == PoolConfig.BalanceMethod.ROUND_ROBIN) {
+            WeightedSchedule sequence = schedule;
+            for (int step = 0; step < 2 * sequence.length() && next == null; step++) {
+                Member candidate = members[sequence.at(sequence.peek() + step)];
+                if (eligible(candidate, MemberState.ACTIVE, trace)) {
+                    next = candidate;
+                }
+            }
+        } else {
+            double lowest = Double.MAX_VALUE;
+            for (Member candidate : members) {
+                if (eligible(candidate, MemberState.ACTIVE, trace) && score(candidate) < lowest) {
+                    lowest = score(candidate);
+                    next = candidate;
+                }
+            }
+        }
+        if (next == null) {
+            for (Member candidate : members) {
+                if (eligible(candidate, MemberState.STANDBY, trace)) {
+                    next = candidate;
+                    out.put("why", out.get("why") + "; no active member is up: standby");
+                    break;
+                }
+            }
+        }
+        if (next == null) {
+            out.put("status", 503);
+            out.put("why", out.get("why") + "; no member can serve: 503 with Retry-After");
+        } else {
+            out.put("member", next.name());
+            out.put("method", method.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        }
+        return out;
+    }
+
     /** The member for this attempt, or null when none can serve it. */
     Member choose(HttpServerExchange exchange, RequestTrace trace) {
         if (trace.attempts() == 0) {

@@ -38,6 +38,11 @@ final class WeightedSchedule {
         return position.getAndIncrement();
     }
 
+    /** Where the next walk would start, without taking it (for explain). */
+    long peek() {
+        return position.get();
+    }
+
     int length() {
         return sequence.length;
     }

@@ -128,6 +128,45 @@ public final class RouteHandler implements HttpHandler {
         route.pool.handler().handleRequest(exchange);
     }
 
+    /**
+     * What handleRequest would decide for this request, without serving it: for the admin's
+     * explain endpoint. The exchange is a detached one carrying method, host, URI and headers.
+     */
+    public Map<String, Object> explain(HttpServerExchange exchange) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        String raw = rawPath(exchange);
+        SafePath.Result safe = SafePath.normalize(raw);
+        if (safe.path() == null) {
+            out.put("status", 400);
+            out.put("why", "unsafe path: " + safe.rejection());
+            return out;
+        }
+        String path = safe.path();
+        out.put("path", path);
+        Route route = table.match(exchange, SafePath.routingPath(path));
+        if (route == null) {
+            out.put("status", 404);
+            out.put("why", "no route matches");
+            return out;
+        }
+        out.put("route", route.name);
+        if (MethodGuardHandler.denies(route.deniedMethods, exchange)) {
+            out.put("status", 403);
+            out.put("why", "method denied on this route");
+            return out;
+        }
+        if (route.pool == null) {
+            out.put("status", route.config.status());
+            out.put("why", "fixed-status route");
+            return out;
+        }
+        String forwarded = route.rewrite == null ? path : route.rewrite.apply(path);
+        out.put("pool", route.pool.name());
+        out.put("forwardedPath", forwarded + (exchange.getQueryString().isEmpty() ? "" : "?" + exchange.getQueryString()));
+        out.putAll(route.pool.explain(exchange));
+        return out;
+    }
+
     /** The path as the client sent it, without scheme and authority of an absolute-form request. */
     private static String rawPath(HttpServerExchange exchange) {
         String uri = exchange.getRequestURI();

@@ -27,11 +27,18 @@ public final class Generation implements AutoCloseable {
     private final SluiceConfig config;
     private final Map<String, Pool> pools;
     private final Map<String, HttpHandler> listenerHandlers;
+    private final RouteHandler routes;
 
-    private Generation(SluiceConfig config, Map<String, Pool> pools, Map<String, HttpHandler> listenerHandlers) {
+    private Generation(SluiceConfig config, Map<String, Pool> pools, Map<String, HttpHandler> listenerHandlers, RouteHandler routes) {
         this.config = config;
         this.pools = pools;
         this.listenerHandlers = listenerHandlers;
+        this.routes = routes;
+    }
+
+    /** The route table, for the admin's explain endpoint. */
+    public RouteHandler routes() {
+        return routes;
     }
 
     /**
@@ -50,7 +57,7 @@ public final class Generation implements AutoCloseable {
             pools.values().forEach(Pool::close);
             throw new StartupException(e.getMessage());
         }
-        HttpHandler routes = RouteHandler.build(config.routes(), pools, config.limits().maxBodySize());
+        RouteHandler routes = RouteHandler.build(config.routes(), pools, config.limits().maxBodySize());
         // Header hygiene first, so that even a denied request carries a request id in the log.
         HttpHandler proxy = new RequestHeadersHandler(config.trustedProxies(), config.headers().requestIdHeader(),
                 new MethodGuardHandler(config.denyMethods(), routes));
@@ -66,7 +73,7 @@ public final class Generation implements AutoCloseable {
                     : inner;
             handlers.put(listener.name(), handler);
         }
-        return new Generation(config, pools, handlers);
+        return new Generation(config, pools, handlers, routes);
     }
 
     public SluiceConfig config() {

@@ -236,4 +236,32 @@ class AdminIT {
         assertEquals(1, code);
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("timed out after 2 s; remaining:"), out.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void explainSaysWhereARequestWouldGoAndWhy() throws Exception {
+        Node a = node("a");
+        Node b = node("b");
+        RunningSluice sluice = start(a, b, "");
+        String auth = "Bearer " + TOKEN;
+        java.util.function.Function<String, String> explain = query -> {
+            try {
+                return Http.get(Http.client(), admin(sluice, "/api/v1/explain?" + query), "Authorization", auth).body();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        String sticky = explain.apply("url=" + java.net.URLEncoder.encode("https://sso.example.com/app?x=1", StandardCharsets.UTF_8)
+                + "&cookie=" + java.net.URLEncoder.encode("JSESSIONID=abc.b", StandardCharsets.UTF_8));
+        assertTrue(sticky.contains("\"route\":\"/\"") && sticky.contains("\"forwardedPath\":\"/app?x=1\""), sticky);
+        assertTrue(sticky.contains("\"member\":\"b\"") && sticky.contains("sticky: the session belongs to b (route)"), sticky);
+        String balanced = explain.apply("url=/x");
+        assertTrue(balanced.contains("balance: no session") && balanced.contains("\"method\":\"round-robin\""), balanced);
+        post(sluice, "/api/v1/pools/app/members/b", "{\"state\":\"disabled\"}", "Content-Type", "application/json", "Authorization", auth);
+        String failover = explain.apply("url=/x&cookie=JSESSIONID%3Dabc.b");
+        assertTrue(failover.contains("failover: the session belongs to b") && failover.contains("\"member\":\"a\""), failover);
+        String traversal = explain.apply("url=" + java.net.URLEncoder.encode("/a/%2e%2e/b", StandardCharsets.UTF_8));
+        assertTrue(traversal.contains("\"status\":400"), traversal);
+        String config = Http.get(Http.client(), admin(sluice, "/api/v1/config"), "Authorization", auth).body();
+        assertTrue(config.contains("\"users\":[\"ops\"]") && !config.contains("pbkdf2") && !config.contains(TOKEN), config);
+    }
 }
