@@ -28,10 +28,12 @@ final class AdminApi {
 
     private final Supplier<Generation> generation;
     private final RuntimeState runtimeState;
+    private final Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild;
 
-    AdminApi(Supplier<Generation> generation, RuntimeState runtimeState) {
+    AdminApi(Supplier<Generation> generation, RuntimeState runtimeState, Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild) {
         this.generation = generation;
         this.runtimeState = runtimeState;
+        this.rebuild = rebuild;
     }
 
     /** Handles /api/v1/... on a worker thread; the caller is already authenticated. */
@@ -55,6 +57,12 @@ final class AdminApi {
             } else {
                 send(exchange, 200, describe(pool));
             }
+        } else if (exchange.getRequestMethod().equals(Methods.POST) && path.length == 3 && path[0].equals("pools")
+                && path[2].equals("members")) {
+            addMember(exchange, caller, path[1]);
+        } else if (exchange.getRequestMethod().equals(Methods.POST) && path.length == 5 && path[0].equals("pools")
+                && path[2].equals("members") && path[4].equals("remove")) {
+            removeMember(exchange, caller, path[1], path[3]);
         } else if (exchange.getRequestMethod().equals(Methods.POST) && path.length == 4 && path[0].equals("pools")
                 && path[2].equals("members")) {
             changeMember(exchange, caller, path[1], path[3]);
@@ -107,6 +115,95 @@ final class AdminApi {
     private static String first(Map<String, java.util.Deque<String>> query, String name) {
         java.util.Deque<String> values = query.get(name);
         return values == null || values.isEmpty() ? null : values.getFirst();
+    }
+
+    private Map<String, Object> jsonBody(HttpServerExchange exchange) throws IOException {
+        String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            send(exchange, 415, Map.of("error", "send application/json"));
+            return null;
+        }
+        try {
+            return Json.readFlatObject(new String(exchange.getInputStream().readNBytes(4096), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            send(exchange, 400, Map.of("error", "not a JSON object: " + e.getMessage()));
+            return null;
+        }
+    }
+
+    /** POST /api/v1/pools/{pool}/members {"name","url","route","weight"}: a new member, at once, kept across restarts. */
+    private void addMember(HttpServerExchange exchange, String caller, String poolName) throws IOException {
+        Map<String, Object> body = jsonBody(exchange);
+        if (body == null) {
+            return;
+        }
+        Pool pool = generation.get().pools().get(poolName);
+        if (pool == null) {
+            send(exchange, 404, Map.of("error", "no pool " + poolName));
+            return;
+        }
+        String url = body.get("url") == null ? "" : String.valueOf(body.get("url"));
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null || uri.getHost() == null || !(("http".equals(uri.getScheme())) || "https".equals(uri.getScheme()))
+                || uri.getRawQuery() != null || uri.getRawUserInfo() != null || (uri.getRawPath() != null && uri.getRawPath().length() > 1)) {
+            send(exchange, 400, Map.of("error", "url must be an http:// or https:// origin, e.g. http://10.0.0.13:9763"));
+            return;
+        }
+        int port = uri.getPort() > 0 ? uri.getPort() : uri.getScheme().equals("https") ? 443 : 80;
+        java.net.URI origin = java.net.URI.create(uri.getScheme() + "://" + uri.getHost() + ":" + port);
+        String route = body.get("route") == null ? "" : String.valueOf(body.get("route"));
+        String name = body.get("name") == null ? (route.isEmpty() ? uri.getHost() + ":" + port : route) : String.valueOf(body.get("name"));
+        long weight = body.get("weight") instanceof Long number ? number : 1;
+        if (!name.matches("[A-Za-z0-9._:-]{1,64}") || !route.matches("[A-Za-z0-9._-]{0,64}") || weight < 1 || weight > 100) {
+            send(exchange, 400, Map.of("error", "name and route: letters, digits and - _ . (name also :); weight 1 to 100"));
+            return;
+        }
+        for (Member existing : pool.members()) {
+            if (existing.name().equals(name) || existing.config().url().equals(origin) || (!route.isEmpty() && route.equals(existing.route()))) {
+                send(exchange, 409, Map.of("error", "pool " + poolName + " already has " + existing.name() + " (" + existing.config().url()
+                        + (existing.route().isEmpty() ? "" : ", route " + existing.route()) + ")"));
+                return;
+            }
+        }
+        runtimeState.memberAdded(poolName, new io.sluice.config.MemberConfig(name, origin, route, (int) weight,
+                io.sluice.config.MemberState.ACTIVE), false);
+        io.sluice.runtime.SluiceServer.ReloadOutcome outcome = rebuild.get();
+        if (!outcome.applied()) {
+            runtimeState.memberRemoved(poolName, name, false);
+            send(exchange, 400, Map.of("error", "the pool could not be rebuilt: " + outcome.summary()));
+            return;
+        }
+        AUDIT.info("admin {}: pool {} member {} added ({}{})", caller, poolName, name, origin, route.isEmpty() ? "" : ", route " + route);
+        Pool rebuilt = generation.get().pools().get(poolName);
+        send(exchange, 200, describe(rebuilt.member(name), rebuilt));
+    }
+
+    /** POST /api/v1/pools/{pool}/members/{member}/remove: the member leaves the pool, also across restarts. */
+    private void removeMember(HttpServerExchange exchange, String caller, String poolName, String memberName) {
+        Pool pool = generation.get().pools().get(poolName);
+        Member member = pool == null ? null : pool.member(memberName);
+        if (member == null) {
+            send(exchange, 404, Map.of("error", "no member " + memberName + " in pool " + poolName));
+            return;
+        }
+        if (pool.members().size() == 1) {
+            send(exchange, 409, Map.of("error", "a pool keeps at least one member; drain or disable it instead"));
+            return;
+        }
+        boolean inFile = runtimeState.override(poolName, memberName, "added") == null;
+        runtimeState.memberRemoved(poolName, memberName, inFile);
+        io.sluice.runtime.SluiceServer.ReloadOutcome outcome = rebuild.get();
+        if (!outcome.applied()) {
+            send(exchange, 400, Map.of("error", "the pool could not be rebuilt: " + outcome.summary()));
+            return;
+        }
+        AUDIT.info("admin {}: pool {} member {} removed", caller, poolName, memberName);
+        send(exchange, 200, describe(generation.get().pools().get(poolName)));
     }
 
     private void changeMember(HttpServerExchange exchange, String caller, String poolName, String memberName) throws IOException {

@@ -35,11 +35,12 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
     private volatile AdminAuth auth;
 
     private AdminServer(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<Generation> generation,
-                        RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics) throws IOException {
+                        RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics,
+                        Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild) throws IOException {
         this.metrics = metrics;
         this.generation = generation;
         this.auth = new AdminAuth(config);
-        this.api = new AdminApi(generation, runtimeState);
+        this.api = new AdminApi(generation, runtimeState, rebuild);
         this.rates = new RateHistory(generation);
         this.page = new ManagerPage(generation, api, rates);
         this.undertow = Undertow.builder().setWorker(worker).setByteBufferPool(buffers)
@@ -67,8 +68,9 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
     }
 
     public static AdminServer start(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<Generation> generation,
-                                    RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics) throws IOException {
-        return new AdminServer(config, worker, buffers, generation, runtimeState, metrics);
+                                    RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics,
+                                    Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild) throws IOException {
+        return new AdminServer(config, worker, buffers, generation, runtimeState, metrics, rebuild);
     }
 
     public InetSocketAddress address() {

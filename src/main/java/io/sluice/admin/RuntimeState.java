@@ -1,6 +1,9 @@
 package io.sluice.admin;
 
+import io.sluice.config.MemberConfig;
 import io.sluice.config.MemberState;
+import io.sluice.config.PoolConfig;
+import io.sluice.config.SluiceConfig;
 import io.sluice.pool.Member;
 import io.sluice.pool.Pool;
 import java.io.IOException;
@@ -15,7 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Run-time changes made through the admin (member state and weight), kept apart from the
+ * Run-time changes made through the admin (member state and weight, members added and
+ * removed), kept apart from the
  * config file: applied to every generation built (so they survive a reload), and written
  * to admin.state-file (so they survive a restart). Keys are "pool|member|state" and
  * "pool|member|weight" in one flat JSON object.
@@ -44,10 +48,73 @@ public final class RuntimeState {
         return state;
     }
 
+    /**
+     * The file's configuration with the members added and removed at run time: what a
+     * generation is built from. Added members are "pool|name|added" = "url route weight".
+     */
+    public synchronized SluiceConfig overlay(SluiceConfig config) {
+        java.util.Map<String, PoolConfig> pools = new java.util.LinkedHashMap<>();
+        boolean changed = false;
+        for (PoolConfig pool : config.pools().values()) {
+            java.util.List<MemberConfig> members = new java.util.ArrayList<>();
+            for (MemberConfig member : pool.members()) {
+                if (overrides.containsKey(pool.name() + "|" + member.name() + "|removed")) {
+                    changed = true;
+                } else {
+                    members.add(member);
+                }
+            }
+            for (Map.Entry<String, Object> entry : overrides.entrySet()) {
+                String[] key = entry.getKey().split("\\|", 3);
+                if (key.length == 3 && key[0].equals(pool.name()) && key[2].equals("added")
+                        && members.stream().noneMatch(m -> m.name().equals(key[1]))) {
+                    String[] value = String.valueOf(entry.getValue()).split(" ", -1);
+                    members.add(new MemberConfig(key[1], java.net.URI.create(value[0]), value[1], Integer.parseInt(value[2]), MemberState.ACTIVE));
+                    changed = true;
+                }
+            }
+            pools.put(pool.name(), changed ? copyWithMembers(pool, members) : pool);
+        }
+        if (!changed) {
+            return config;
+        }
+        return new SluiceConfig(config.source(), config.listeners(), config.routes(), pools, config.denyMethods(), config.trustedProxies(),
+                config.headers(), config.limits(), config.accessLog(), config.ioThreads(), config.drainTimeout(), config.controlSocket(),
+                config.admin());
+    }
+
+    private static PoolConfig copyWithMembers(PoolConfig p, java.util.List<MemberConfig> members) {
+        return new PoolConfig(p.name(), members, p.method(), p.sticky(), p.health(), p.internalOrigins(), p.dropInternalCookieDomain(),
+                p.connectTimeout(), p.responseTimeout(), p.websocketIdleTimeout(), p.connectionsPerThread(), p.cachedConnectionsPerThread(),
+                p.idleConnectionTtl(), p.requestQueue(), p.queueTimeout(), p.retries(), p.problemRetry(), p.ejectAfterFailures(),
+                p.ejectOn5xx(), p.maxEjectionTime(), p.slowStart(), p.retryAfter(), p.unavailablePage(), p.tls());
+    }
+
+    synchronized void memberAdded(String pool, MemberConfig member, boolean inFile) {
+        overrides.remove(pool + "|" + member.name() + "|removed");
+        if (!inFile) {
+            overrides.put(pool + "|" + member.name() + "|added", member.url() + " " + member.route() + " " + member.weight());
+        }
+        save();
+    }
+
+    synchronized void memberRemoved(String pool, String member, boolean inFile) {
+        overrides.remove(pool + "|" + member + "|added");
+        overrides.remove(pool + "|" + member + "|state");
+        overrides.remove(pool + "|" + member + "|weight");
+        if (inFile) {
+            overrides.put(pool + "|" + member + "|removed", Boolean.TRUE);
+        }
+        save();
+    }
+
     /** Applies the recorded changes to a freshly built generation's pools. */
     public synchronized void applyTo(Map<String, Pool> pools) {
         for (Map.Entry<String, Object> entry : overrides.entrySet()) {
             String[] key = entry.getKey().split("\\|", 3);
+            if (key.length == 3 && (key[2].equals("added") || key[2].equals("removed"))) {
+                continue; // those shape the config (overlay), they are no member settings
+            }
             Pool pool = key.length == 3 ? pools.get(key[0]) : null;
             Member member = pool == null ? null : pool.member(key[1]);
             if (member == null) {

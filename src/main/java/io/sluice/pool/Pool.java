@@ -183,10 +183,11 @@ public final class Pool implements AutoCloseable {
         return affinity.learned() == null ? 0 : affinity.learned().memoryBytes();
     }
 
-    /** Learned session indexes stay valid only while the members are the same, in the same order. */
+    /** Learned session indexes stay valid while the old members keep their places (new ones may follow). */
     private static boolean sameMembers(PoolConfig before, PoolConfig after) {
-        return before.members().stream().map(m -> m.name() + " " + m.url()).toList()
-                .equals(after.members().stream().map(m -> m.name() + " " + m.url()).toList());
+        List<String> old = before.members().stream().map(m -> m.name() + " " + m.url()).toList();
+        List<String> now = after.members().stream().map(m -> m.name() + " " + m.url()).toList();
+        return now.size() >= old.size() && now.subList(0, old.size()).equals(old);
     }
 
     public void stopHealthChecks() {

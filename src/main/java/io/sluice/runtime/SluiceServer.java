@@ -51,6 +51,8 @@ public final class SluiceServer implements AutoCloseable {
     private volatile Generation generation;
     private volatile RuntimeState runtimeState;
     private volatile AdminServer admin;
+    /** The configuration as the file says, before run-time members are overlaid. */
+    private volatile SluiceConfig fileConfig;
     private final io.sluice.metrics.SluiceMetrics metrics = new io.sluice.metrics.SluiceMetrics();
 
     private SluiceServer(XnioWorker worker, DefaultByteBufferPool buffers, GracefulShutdownHandler gracefulShutdown) {
@@ -82,14 +84,17 @@ public final class SluiceServer implements AutoCloseable {
         self[0] = server;
         try {
             server.runtimeState = RuntimeState.load(config.admin().stateFile());
-            server.generation = Generation.build(config, server::boundPort, worker, server.buffers, null, server.metrics);
+            server.fileConfig = config;
+            server.generation = Generation.build(server.runtimeState.overlay(config), server::boundPort, worker, server.buffers, null,
+                    server.metrics);
             server.runtimeState.applyTo(server.generation.pools());
             ListenerStarter starter = server.starter(config);
             for (ListenerConfig listener : config.listeners()) {
                 server.listeners.put(listener.name(), starter.start(listener, new ListenerIndex(listener.name(), graceful)));
             }
             if (config.admin().enabled()) {
-                server.admin = AdminServer.start(config.admin(), worker, server.buffers, server::generation, server.runtimeState, server.metrics);
+                server.admin = AdminServer.start(config.admin(), worker, server.buffers, server::generation, server.runtimeState, server.metrics,
+                        server::rebuild);
             }
         } catch (ListenerException | IOException e) {
             server.stopNow();
@@ -140,7 +145,7 @@ public final class SluiceServer implements AutoCloseable {
         RuntimeState state = java.util.Objects.equals(config.admin().stateFile(), old.config().admin().stateFile())
                 ? runtimeState : RuntimeState.load(config.admin().stateFile());
         try {
-            next = Generation.build(config, this::boundPort, worker, buffers, old, metrics);
+            next = Generation.build(state.overlay(config), this::boundPort, worker, buffers, old, metrics);
         } catch (StartupException e) {
             return refused("the new configuration could not be built: " + e.getMessage());
         }
@@ -194,6 +199,7 @@ public final class SluiceServer implements AutoCloseable {
         listeners.clear();
         listeners.putAll(bound);
         runtimeState = state;
+        fileConfig = config;
         generation = next;
         reloadAdmin(config, old.config(), changes);
         AccessLogs.configure(config.accessLog());
@@ -207,6 +213,11 @@ public final class SluiceServer implements AutoCloseable {
                 + " route(s), " + config.pools().size() + " pool(s)" + (changes.isEmpty() ? "" : "; " + String.join(", ", changes));
         LOG.info("{}", summary);
         return new ReloadOutcome(true, summary);
+    }
+
+    /** A new generation from the same file config, after members were added or removed at run time. */
+    public ReloadOutcome rebuild() {
+        return reload(fileConfig);
     }
 
     /** The admin listener follows the new config: credentials in place, a new bind rebinds it. */
@@ -223,7 +234,7 @@ public final class SluiceServer implements AutoCloseable {
                 admin = null;
             }
             if (config.admin().enabled()) {
-                admin = AdminServer.start(config.admin(), worker, buffers, this::generation, runtimeState, metrics);
+                admin = AdminServer.start(config.admin(), worker, buffers, this::generation, runtimeState, metrics, this::rebuild);
             }
             changes.add("admin listener " + (config.admin().enabled() ? "rebound" : "removed"));
         } catch (IOException e) {

@@ -264,4 +264,33 @@ class AdminIT {
         String config = Http.get(Http.client(), admin(sluice, "/api/v1/config"), "Authorization", auth).body();
         assertTrue(config.contains("\"users\":[\"ops\"]") && !config.contains("pbkdf2") && !config.contains(TOKEN), config);
     }
+
+    @Test
+    void membersAddedAndRemovedAtRunTimeServeAtOnceAndSurviveARestart() throws Exception {
+        Node a = node("a");
+        Node b = node("b");
+        Node c = node("c");
+        RunningSluice sluice = start(a, b, "");
+        String auth = "Bearer " + TOKEN;
+        HttpResponse<String> added = post(sluice, "/api/v1/pools/app/members",
+                "{\"url\":\"" + c.url() + "\",\"route\":\"c\"}", "Content-Type", "application/json", "Authorization", auth);
+        assertEquals(200, added.statusCode(), added.body());
+        assertEquals("c", Http.get(Http.client(), sluice.uri("http", "/"), "Cookie", "JSESSIONID=S.c").body());
+        assertEquals(409, post(sluice, "/api/v1/pools/app/members", "{\"url\":\"" + c.url() + "\"}",
+                "Content-Type", "application/json", "Authorization", auth).statusCode(), "the same node twice");
+        HttpResponse<String> removed = post(sluice, "/api/v1/pools/app/members/a/remove", "{}",
+                "Content-Type", "application/json", "Authorization", auth);
+        assertEquals(200, removed.statusCode(), removed.body());
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 12; i++) {
+            counts.merge(Http.get(Http.client(), sluice.uri("http", "/")).body(), 1, Integer::sum);
+        }
+        assertEquals(Map.of("b", 6, "c", 6), counts);
+        String config = Files.readString(sluice.file());
+        sluice.close();
+        closeables.remove(sluice);
+        RunningSluice restarted = RunningSluice.start(dir, config);
+        closeables.add(restarted);
+        assertEquals(List.of("b", "c"), restarted.server().generation().pools().get("app").members().stream().map(m -> m.name()).toList());
+    }
 }
