@@ -296,6 +296,7 @@ final class AdminApi {
         out.put("effectiveWeight", Math.round(member.effectiveWeight() * 100) / 100.0);
         out.put("healthy", member.healthy());
         out.put("up", member.isUp());
+        out.put("lastCheck", member.lastCheck());
         out.put("inFlight", member.inFlight());
         out.put("learnedSessions", pool.learnedSessions(member));
         out.put("secondsSinceSessionRequest", member.secondsSinceSessionRequest());

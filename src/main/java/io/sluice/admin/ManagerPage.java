@@ -84,7 +84,11 @@ final class ManagerPage {
             if (member.state() != member.config().state()) {
                 html.append(" <small>(file: ").append(member.config().state().configName()).append(")</small>");
             }
-            html.append("</td><td>").append(member.isUp() ? "up" : "<span class=\"down\">" + (member.healthy() ? "ejected" : "unhealthy") + "</span>")
+            html.append("</td><td>").append(member.isUp() ? "up" : "<span class=\"down\">" + (member.healthy() ? "ejected" : "unhealthy") + "</span>");
+            if (!member.lastCheck().isEmpty()) {
+                html.append("<br><small>").append(escape(member.lastCheck())).append("</small>");
+            }
+            html.append("")
                     .append("</td><td>").append(String.format(Locale.ROOT, "%.2f", member.effectiveWeight()));
             if (member.effectiveWeight() != member.weight()) {
                 html.append(" of ").append(member.weight());

@@ -205,6 +205,7 @@ final class HealthCheck implements Runnable {
     }
 
     private void record(boolean passed, String reason) {
+        member.checked(passed, reason);
         if (passed) {
             failures = 0;
             passes++;

@@ -47,6 +47,8 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
 
     private volatile MemberState state;
     private volatile int weight;
+    /** The last active check: its verdict and when, for the admin ("" before the first). */
+    private volatile String lastCheck = "";
     /** When a request last arrived for a session on this member (sticky hit), for drain --wait. */
     private volatile long lastSessionRequest;
     private volatile boolean healthy = true;
@@ -167,6 +169,16 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
             return full;
         }
         return full * Math.max(0.01, (double) elapsed / slowStartNanos);
+    }
+
+    void checked(boolean passed, String reason) {
+        lastCheck = (passed ? "passed" : "failed") + " at " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                + ": " + reason;
+    }
+
+    /** The last active health check's verdict, reason and time; "" before the first or without checks. */
+    public String lastCheck() {
+        return lastCheck;
     }
 
     void sessionRequest() {

@@ -290,6 +290,8 @@ class BalancingIT {
         HttpClient client = Http.client();
         a.health(503);
         await("a unhealthy", () -> !member(sluice, "a").healthy());
+        assertTrue(member(sluice, "a").lastCheck().startsWith("failed at "), member(sluice, "a").lastCheck());
+        assertTrue(member(sluice, "a").lastCheck().contains("status 503"), member(sluice, "a").lastCheck());
         for (int i = 0; i < 10; i++) {
             assertEquals("b", served(client, sluice));
         }
