@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sluice.admin.PasswordHash;
 import io.sluice.testing.Http;
 import io.sluice.testing.Node;
+import io.sluice.testing.Closer;
 import io.sluice.testing.RunningSluice;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,24 +20,18 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The admin listener over real HTTP: authentication, CSRF defences, drain through the API, persistence. */
 class AdminIT {
     @TempDir
     Path dir;
-    final List<AutoCloseable> closeables = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
     static final String HASH = PasswordHash.hash("correct horse".toCharArray());
     static final String TOKEN = "0123456789abcdef0123456789abcdef";
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
 
     private RunningSluice start(Node a, Node b, String adminExtra) throws Exception {
         Files.writeString(dir.resolve("token"), TOKEN + "\n");
@@ -57,13 +52,13 @@ class AdminIT {
                   }
                 }
                 """.formatted(a.url(), b.url(), HASH, adminExtra));
-        closeables.add(sluice);
+        closer.add(sluice);
         return sluice;
     }
 
     private Node node(String name) {
         Node node = Node.start(name, Node.Sessions.NONE);
-        closeables.add(node);
+        closer.add(node);
         return node;
     }
 
@@ -142,9 +137,9 @@ class AdminIT {
         // and so does a restart, from the state file
         String config = Files.readString(sluice.file());
         sluice.close();
-        closeables.remove(sluice);
+        closer.remove(sluice);
         RunningSluice restarted = RunningSluice.start(dir, config);
-        closeables.add(restarted);
+        closer.add(restarted);
         assertEquals("draining", restarted.server().generation().pools().get("app").member("a").state().configName());
         // back to active: the run-time change is gone from the state file
         assertEquals(200, post(restarted, "/api/v1/pools/app/members/a", "{\"state\":\"active\"}",
@@ -288,9 +283,9 @@ class AdminIT {
         assertEquals(Map.of("b", 6, "c", 6), counts);
         String config = Files.readString(sluice.file());
         sluice.close();
-        closeables.remove(sluice);
+        closer.remove(sluice);
         RunningSluice restarted = RunningSluice.start(dir, config);
-        closeables.add(restarted);
+        closer.add(restarted);
         assertEquals(List.of("b", "c"), restarted.server().generation().pools().get("app").members().stream().map(m -> m.name()).toList());
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sluice.demo.DemoBackend;
 import io.sluice.pool.Member;
 import io.sluice.testing.Http;
+import io.sluice.testing.Closer;
 import io.sluice.testing.RunningSluice;
 import io.sluice.testing.ScriptedBackend;
 import io.sluice.testing.UndertowBackend;
@@ -23,25 +24,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What real backends and real load do that simple test servers don't. */
 class BackendQuirksIT {
     @TempDir
     Path dir;
-    final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T closing(T closeable) {
-        closeables.add(closeable);
+        closer.add(closeable);
         return closeable;
     }
 

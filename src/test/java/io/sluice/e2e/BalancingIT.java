@@ -8,6 +8,7 @@ import io.sluice.pool.Member;
 import io.sluice.pool.Pool;
 import io.sluice.testing.Http;
 import io.sluice.testing.Node;
+import io.sluice.testing.Closer;
 import io.sluice.testing.RunningSluice;
 import java.net.CookieManager;
 import java.net.CookiePolicy;
@@ -27,8 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,18 +38,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BalancingIT {
     @TempDir
     Path dir;
-    final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private Node node(String name, Node.Sessions sessions) {
         Node node = Node.start(name, sessions);
-        closeables.add(node);
+        closer.add(node);
         return node;
     }
 
@@ -62,7 +57,7 @@ class BalancingIT {
                     %s } }
                 }
                 """.formatted(String.join(",\n", members), pool));
-        closeables.add(sluice);
+        closer.add(sluice);
         return sluice;
     }
 
@@ -120,7 +115,7 @@ class BalancingIT {
     @Test
     void leastBusyPrefersTheIdleMemberWhenOneIsSlow() throws Exception {
         Node slow = Node.start("slow", Node.Sessions.NONE, 300);
-        closeables.add(slow);
+        closer.add(slow);
         Node fast = node("fast", Node.Sessions.NONE);
         RunningSluice sluice = sluice("method = least-busy", member(slow, ""), member(fast, ""));
         HttpClient client = Http.client();
@@ -373,7 +368,7 @@ class BalancingIT {
     @Test
     void aBusyStickyMemberKeepsItsSessions() throws Exception {
         Node slow = Node.start("a", Node.Sessions.NONE, 1000);
-        closeables.add(slow);
+        closer.add(slow);
         Node b = node("b", Node.Sessions.NONE);
         RunningSluice sluice = RunningSluice.start(dir, """
                 sluice {
@@ -384,7 +379,7 @@ class BalancingIT {
                     connections-per-thread = 1, cached-connections-per-thread = 1, queue-timeout = 300ms } }
                 }
                 """.formatted(member(slow, ""), member(b, "")));
-        closeables.add(sluice);
+        closer.add(sluice);
         HttpClient client = Http.client();
         List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -405,7 +400,7 @@ class BalancingIT {
     void ejectOn5xxCountsConsecutiveAnswers() throws Exception {
         io.sluice.testing.ScriptedBackend failing = io.sluice.testing.ScriptedBackend.answering(
                 "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nboom");
-        closeables.add(failing);
+        closer.add(failing);
         Node healthy = node("ok", Node.Sessions.NONE);
         RunningSluice sluice = sluice("eject-on-5xx = on, eject-after-failures = 3, problem-retry = 30s",
                 "{ url = \"http://127.0.0.1:" + failing.port() + "\", name = bad }", member(healthy, ""));

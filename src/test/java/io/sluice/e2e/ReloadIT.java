@@ -9,6 +9,7 @@ import io.sluice.runtime.ControlSocket;
 import io.sluice.runtime.Reloader;
 import io.sluice.testing.Http;
 import io.sluice.testing.Node;
+import io.sluice.testing.Closer;
 import io.sluice.testing.RunningSluice;
 import io.sluice.testing.TestCertificates;
 import java.io.ByteArrayOutputStream;
@@ -30,26 +31,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Hot reload: a new generation swapped in atomically, listeners kept, refused configs change nothing. */
 class ReloadIT {
     @TempDir
     Path dir;
-    final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private Node node(String name, Node.Sessions sessions, long delay) {
         Node node = Node.start(name, sessions, delay);
-        closeables.add(node);
+        closer.add(node);
         return node;
     }
 
@@ -73,7 +68,7 @@ class ReloadIT {
 
     private RunningSluice start(String hocon) throws Exception {
         RunningSluice sluice = RunningSluice.start(dir, hocon);
-        closeables.add(sluice);
+        closer.add(sluice);
         return sluice;
     }
 
@@ -233,7 +228,7 @@ class ReloadIT {
         Path socket = dir.resolve("control.sock");
         String extra = "\ncontrol-socket = \"" + socket + "\"\n";
         RunningSluice sluice = start(config(HTTP, "", a.url()).replace("shutdown.drain-timeout", extra + "shutdown.drain-timeout"));
-        closeables.add(ControlSocket.open(socket, new Reloader(sluice.server(), sluice.file())::reload));
+        closer.add(ControlSocket.open(socket, new Reloader(sluice.server(), sluice.file())::reload));
         java.nio.file.Files.writeString(sluice.file(), config(HTTP, "", b.url()).replace("shutdown.drain-timeout", extra + "shutdown.drain-timeout"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

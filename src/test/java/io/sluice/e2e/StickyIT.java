@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sluice.demo.DemoBackend;
 import io.sluice.testing.Http;
 import io.sluice.testing.RawHttp;
+import io.sluice.testing.Closer;
 import io.sluice.testing.RunningSluice;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -17,8 +18,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,19 +30,13 @@ import org.junit.jupiter.api.io.TempDir;
 class StickyIT {
     @TempDir
     Path dir;
-    final List<AutoCloseable> closeables = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
     final HttpClient client = Http.client();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
 
     private DemoBackend node(String route) {
         DemoBackend node = DemoBackend.start("127.0.0.1", 0, route);
-        closeables.add(node);
+        closer.add(node);
         return node;
     }
 
@@ -53,7 +48,7 @@ class StickyIT {
                   pools { app { members = [ %s ], connect-timeout = 500ms, %s } }
                 }
                 """.formatted(members, poolExtra));
-        closeables.add(sluice);
+        closer.add(sluice);
         return sluice;
     }
 
@@ -157,10 +152,10 @@ class StickyIT {
         DemoBackend node1 = node("node1");
         // A listening socket that never accepts, its backlog filled: connects to it hang.
         ServerSocket blackHole = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-        closeables.add(blackHole);
+        closer.add(blackHole);
         for (int i = 0; i < 8; i++) {
             Socket filler = new Socket();
-            closeables.add(filler);
+            closer.add(filler);
             try {
                 filler.connect(new InetSocketAddress("127.0.0.1", blackHole.getLocalPort()), 200);
             } catch (java.io.IOException timedOut) {
