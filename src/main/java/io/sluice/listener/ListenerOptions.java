@@ -19,7 +19,9 @@ final class ListenerOptions {
                 // toward the backend, so limits.max-body-size is enforced by BodyLimit instead.
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                 .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, false)
-                .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, false);
+                .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, false)
+                // per-listener connections, requests, errors and bytes for /metrics
+                .setServerOption(UndertowOptions.ENABLE_STATISTICS, true);
     }
 
     private static int millis(java.time.Duration duration) {

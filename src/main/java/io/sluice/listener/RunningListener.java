@@ -19,6 +19,11 @@ public record RunningListener(ListenerConfig config, Undertow undertow, InetSock
         }
     }
 
+    /** Undertow's counters for this listener (connections, requests, errors, bytes). */
+    public io.undertow.server.ConnectorStatistics statistics() {
+        return undertow.getListenerInfo().get(0).getConnectorStatistics();
+    }
+
     public void stop() {
         undertow.stop();
     }

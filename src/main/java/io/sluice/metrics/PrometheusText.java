@@ -68,6 +68,23 @@ public final class PrometheusText {
         for (PoolMetrics p : metrics.pools()) {
             sample(out, "sluice_pool_redirect_leaks_total", "pool=\"" + escape(p.pool) + "\"", p.redirectLeaks.getCount());
         }
+        header(out, "sluice_pool_retries_total", "counter", "Extra attempts after a member failed or was busy.");
+        for (PoolMetrics p : metrics.pools()) {
+            sample(out, "sluice_pool_retries_total", "pool=\"" + escape(p.pool) + "\"", p.retries.getCount());
+        }
+        header(out, "sluice_route_requests_total", "counter", "Requests a route matched.");
+        metrics.routes().forEach((route, counter) -> sample(out, "sluice_route_requests_total", "route=\"" + escape(route) + "\"", counter.getCount()));
+        Map<String, io.undertow.server.ConnectorStatistics> listeners = metrics.listeners();
+        header(out, "sluice_listener_connections", "gauge", "Client connections open now.");
+        listeners.forEach((name, stats) -> sample(out, "sluice_listener_connections", listener(name), stats.getActiveConnections()));
+        header(out, "sluice_listener_requests_total", "counter", "Requests a listener received.");
+        listeners.forEach((name, stats) -> sample(out, "sluice_listener_requests_total", listener(name), stats.getRequestCount()));
+        header(out, "sluice_listener_errors_total", "counter", "Requests a listener answered with an error status.");
+        listeners.forEach((name, stats) -> sample(out, "sluice_listener_errors_total", listener(name), stats.getErrorCount()));
+        header(out, "sluice_listener_received_bytes_total", "counter", "Bytes received from clients.");
+        listeners.forEach((name, stats) -> sample(out, "sluice_listener_received_bytes_total", listener(name), stats.getBytesReceived()));
+        header(out, "sluice_listener_sent_bytes_total", "counter", "Bytes sent to clients.");
+        listeners.forEach((name, stats) -> sample(out, "sluice_listener_sent_bytes_total", listener(name), stats.getBytesSent()));
         jvm(out, metrics);
         return out.toString();
     }
@@ -102,6 +119,10 @@ public final class PrometheusText {
             header(out, name, "gauge", help);
             sample(out, name, null, number.doubleValue());
         }
+    }
+
+    private static String listener(String name) {
+        return "listener=\"" + escape(name) + "\"";
     }
 
     private static String labels(MemberMetrics m) {

@@ -18,6 +18,9 @@ public final class SluiceMetrics implements AutoCloseable {
     private final Map<String, MemberMetrics> members = new ConcurrentHashMap<>();
     private final Map<String, PoolMetrics> pools = new ConcurrentHashMap<>();
     private final JmxReporter jmx;
+    private final Map<String, com.codahale.metrics.Counter> routes = new ConcurrentHashMap<>();
+    /** The running listeners' own counters, replaced on every start and reload. */
+    private volatile Map<String, io.undertow.server.ConnectorStatistics> listeners = Map.of();
 
     public SluiceMetrics() {
         registry.register("jvm.memory", new MemoryUsageGaugeSet());
@@ -37,6 +40,23 @@ public final class SluiceMetrics implements AutoCloseable {
 
     public PoolMetrics pool(String pool) {
         return pools.computeIfAbsent(pool, key -> new PoolMetrics(registry, pool));
+    }
+
+    /** Requests a route matched, kept by route name across reloads. */
+    public com.codahale.metrics.Counter route(String name) {
+        return routes.computeIfAbsent(name, key -> registry.counter(MetricRegistry.name("sluice", "route", name, "requests")));
+    }
+
+    public void listeners(Map<String, io.undertow.server.ConnectorStatistics> running) {
+        this.listeners = Map.copyOf(running);
+    }
+
+    Map<String, io.undertow.server.ConnectorStatistics> listeners() {
+        return listeners;
+    }
+
+    Map<String, com.codahale.metrics.Counter> routes() {
+        return routes;
     }
 
     Iterable<MemberMetrics> members() {

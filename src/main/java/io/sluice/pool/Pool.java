@@ -115,7 +115,7 @@ public final class Pool implements AutoCloseable {
         }
         SessionAffinity affinity = new SessionAffinity(config.sticky(), members, config.name(),
                 previous != null && sameMembers(previous.config, config) ? previous.affinity : null);
-        PoolProxyClient proxyClient = new PoolProxyClient(members, config, affinity);
+        PoolProxyClient proxyClient = new PoolProxyClient(members, config, affinity, metrics.pool(config.name()));
         HttpHandler handler = ProxyHandler.builder()
                 .setProxyClient(proxyClient)
                 .setMaxRequestTime(-1) // bounded per read by response-timeout instead: long downloads stay legal

@@ -39,8 +39,10 @@ final class PoolProxyClient implements ProxyClient {
     private final long queueTimeoutMillis;
     /** A failure sooner than this after connecting is a dead keep-alive connection, worth one more try. */
     private final long quickFailureNanos;
+    private final io.sluice.metrics.PoolMetrics retries;
 
-    PoolProxyClient(Member[] members, PoolConfig config, SessionAffinity affinity) {
+    PoolProxyClient(Member[] members, PoolConfig config, SessionAffinity affinity, io.sluice.metrics.PoolMetrics metrics) {
+        this.retries = metrics;
         this.members = members;
         this.method = config.method();
         this.schedule = schedule(members);
@@ -82,6 +84,9 @@ final class PoolProxyClient implements ProxyClient {
                 unavailable.send(exchange);
             }
             return;
+        }
+        if (trace.attempts() > 0) {
+            retries.retried();
         }
         trace.attempt(member);
         boolean upgrade = exchange.getRequestHeaders().contains(Headers.UPGRADE);

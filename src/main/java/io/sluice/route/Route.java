@@ -16,8 +16,10 @@ final class Route {
     final Pool pool;
     final ResponseRewriting responseRewriting;
     final Set<HttpString> deniedMethods;
+    final com.codahale.metrics.Counter requests;
 
-    Route(RouteConfig config, Pool pool, ResponseRewriting responseRewriting) {
+    Route(RouteConfig config, Pool pool, ResponseRewriting responseRewriting, com.codahale.metrics.Counter requests) {
+        this.requests = requests;
         this.config = config;
         this.name = config.name();
         this.prefix = config.prefix();

@@ -33,7 +33,8 @@ public final class RouteHandler implements HttpHandler {
     }
 
     /** Builds the table; every pool named by a route must be in {@code pools}. */
-    public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools, long maxBodySize) {
+    public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools, long maxBodySize,
+                                     io.sluice.metrics.SluiceMetrics metrics) {
         Map<String, ResponseRewriting> rewritingByPool = new HashMap<>();
         for (Pool pool : pools.values()) {
             rewritingByPool.put(pool.name(), new ResponseRewriting(reverseRewriter(pool.config(), routes), pool));
@@ -41,7 +42,7 @@ public final class RouteHandler implements HttpHandler {
         List<Route> built = new ArrayList<>();
         for (RouteConfig route : routes) {
             Pool pool = route.pool() == null ? null : pools.get(route.pool());
-            built.add(new Route(route, pool, pool == null ? null : rewritingByPool.get(pool.name())));
+            built.add(new Route(route, pool, pool == null ? null : rewritingByPool.get(pool.name()), metrics.route(route.name())));
         }
         return new RouteHandler(new RouteTable(built), maxBodySize);
     }
@@ -90,6 +91,7 @@ public final class RouteHandler implements HttpHandler {
             return;
         }
         RequestTrace.of(exchange).routeName(route.name);
+        route.requests.inc();
         if (MethodGuardHandler.denies(route.deniedMethods, exchange)) {
             Responses.plain(exchange, 403, "method " + exchange.getRequestMethod() + " is not allowed here");
             return;

@@ -103,6 +103,7 @@ public final class SluiceServer implements AutoCloseable {
             server.stopNow();
             throw e;
         }
+        server.publishListenerStatistics();
         server.logServing(config);
         return server;
     }
@@ -201,6 +202,7 @@ public final class SluiceServer implements AutoCloseable {
         runtimeState = state;
         fileConfig = config;
         generation = next;
+        publishListenerStatistics();
         reloadAdmin(config, old.config(), changes);
         AccessLogs.configure(config.accessLog());
         old.retire();
@@ -213,6 +215,12 @@ public final class SluiceServer implements AutoCloseable {
                 + " route(s), " + config.pools().size() + " pool(s)" + (changes.isEmpty() ? "" : "; " + String.join(", ", changes));
         LOG.info("{}", summary);
         return new ReloadOutcome(true, summary);
+    }
+
+    private void publishListenerStatistics() {
+        Map<String, io.undertow.server.ConnectorStatistics> statistics = new LinkedHashMap<>();
+        listeners.forEach((name, listener) -> statistics.put(name, listener.statistics()));
+        metrics.listeners(statistics);
     }
 
     /** A new generation from the same file config, after members were added or removed at run time. */

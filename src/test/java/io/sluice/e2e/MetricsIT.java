@@ -67,6 +67,11 @@ class MetricsIT {
                 assertEquals(1, value(after, "sluice_pool_redirect_leaks_total{pool=\"leaky\"}"));
                 assertEquals(0, value(after, "sluice_pool_learned_sessions{pool=\"app\"}"));
                 assertTrue(after.contains("jvm_memory_heap_used_bytes "), "JVM metrics");
+                assertEquals(10, value(after, "sluice_route_requests_total{route=\"/\"}"));
+                assertEquals(2, value(after, "sluice_route_requests_total{route=\"/leaky/app\"}"));
+                assertEquals(12, value(after, "sluice_listener_requests_total{listener=\"http\"}"));
+                assertTrue(value(after, "sluice_listener_sent_bytes_total{listener=\"http\"}") > 0);
+                assertTrue(after.contains("sluice_pool_retries_total{pool=\"app\"} 0"), "retries are counted per pool");
                 promtoolAccepts(after);
 
                 // the same metrics are MBeans
