@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 public final class AdminClient {
     private final URI base;
     private final String authorization;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
 
     public AdminClient(AdminConfig config) throws java.io.IOException {
         if (!config.enabled()) {
@@ -30,8 +30,30 @@ public final class AdminClient {
         if (host.equals("0.0.0.0") || host.equals("::")) {
             host = "127.0.0.1";
         }
-        this.base = URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + config.bind().port());
+        this.base = URI.create(config.scheme() + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + config.bind().port());
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (config.tls() != null) {
+            // trust exactly the admin's own certificate (often self-signed), not the world's CAs
+            client.sslContext(io.sluice.tls.TrustMaterial.clientContext(ownCertificateTrust(config)));
+        }
+        this.http = client.build();
         this.authorization = config.tokenFile() == null ? null : "Bearer " + Files.readString(config.tokenFile()).trim();
+    }
+
+    private static javax.net.ssl.X509ExtendedTrustManager ownCertificateTrust(AdminConfig config) throws java.io.IOException {
+        try {
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            int i = 0;
+            for (io.sluice.config.CertificateSource source : config.tls().certificates()) {
+                store.setCertificateEntry("admin" + i++, source.load().leaf());
+            }
+            javax.net.ssl.TrustManagerFactory factory = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+            factory.init(store);
+            return (javax.net.ssl.X509ExtendedTrustManager) factory.getTrustManagers()[0];
+        } catch (java.security.GeneralSecurityException | io.sluice.tls.TlsMaterialException e) {
+            throw new java.io.IOException("cannot trust the admin certificate: " + e.getMessage());
+        }
     }
 
     String get(String path) throws Exception {

@@ -43,11 +43,25 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
         this.api = new AdminApi(generation, runtimeState, rebuild);
         this.rates = new RateHistory(generation);
         this.page = new ManagerPage(generation, api, rates);
-        this.undertow = Undertow.builder().setWorker(worker).setByteBufferPool(buffers)
+        Undertow.Builder builder = Undertow.builder().setWorker(worker).setByteBufferPool(buffers)
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 64L * 1024)
-                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 10_000)
-                .addHttpListener(config.bind().port(), config.bind().host(), this)
-                .build();
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 10_000);
+        if (config.tls() != null) {
+            io.sluice.tls.ServerTls tls;
+            try {
+                tls = io.sluice.listener.ListenerStarter.serverTls("admin", config.tls());
+            } catch (io.sluice.listener.ListenerException e) {
+                throw new IOException(e.getMessage());
+            }
+            builder.addListener(new Undertow.ListenerBuilder().setType(Undertow.ListenerType.HTTPS).setHost(config.bind().host())
+                    .setPort(config.bind().port()).setSslContext(tls.context()).setRootHandler(this)
+                    .setOverrideSocketOptions(org.xnio.OptionMap.builder()
+                            .set(org.xnio.Options.SSL_ENABLED_PROTOCOLS, org.xnio.Sequence.of(tls.protocols()))
+                            .set(org.xnio.Options.SSL_ENABLED_CIPHER_SUITES, org.xnio.Sequence.of(tls.cipherSuites())).getMap()));
+        } else {
+            builder.addHttpListener(config.bind().port(), config.bind().host(), this);
+        }
+        this.undertow = builder.build();
         try {
             undertow.start();
         } catch (RuntimeException e) {
@@ -59,11 +73,12 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
             throw new IOException("the admin listener cannot bind " + config.bind() + ": " + cause.getMessage());
         }
         this.address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
-        LOG.info("admin listener bound {}:{} ({}{})", address.getAddress().getHostAddress(), address.getPort(),
+        LOG.info("admin listener bound {}:{} ({}, {}{})", address.getAddress().getHostAddress(), address.getPort(), config.scheme(),
                 auth.hasCredentials() ? "authenticated" : "no users or token: changes are refused",
                 config.openRead() ? ", reads open" : "");
         if (!address.getAddress().isLoopbackAddress()) {
-            LOG.warn("the admin listener is reachable beyond this host ({}): keep it behind a firewall", config.bind());
+            LOG.warn("the admin listener is reachable beyond this host ({}){}: keep it behind a firewall", config.bind(),
+                    config.tls() == null ? " over plain http, so passwords and tokens cross the network in clear" : "");
         }
     }
 
@@ -124,7 +139,7 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
     /** A browser names the page's origin in Origin (or Referer): it must be this admin listener's own. */
     static boolean sameOrigin(HttpServerExchange exchange) {
         String host = exchange.getRequestHeaders().getFirst(Headers.HOST);
-        String own = "http://" + host;
+        String own = (exchange.getConnection().getSslSessionInfo() != null ? "https://" : "http://") + host;
         String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
         if (origin != null) {
             return origin.equals(own);

@@ -647,7 +647,8 @@ public final class ConfigLoader {
         if (stateFile != null && (stateFile.getParent() == null || !Files.isDirectory(stateFile.getParent()))) {
             admin.error("state-file", "the directory of " + stateFile + " does not exist", "create it (the packages use /var/lib/sluice)");
         }
-        return new AdminConfig(bind, users, tokenFile, admin.bool("open-read"), stateFile);
+        TlsConfig tls = admin.isSet("tls") ? readTls(admin.section("tls"), "admin") : null;
+        return new AdminConfig(bind, users, tokenFile, admin.bool("open-read"), stateFile, tls);
     }
 
     private static HealthConfig readHealth(Section health) {

@@ -102,15 +102,20 @@ public final class ListenerStarter {
     }
 
     private static ServerTls serverTls(ListenerConfig config) throws ListenerException {
+        return serverTls(config.name(), config.tls());
+    }
+
+    /** Loads a TLS block's certificates and builds its server context (listeners and the admin). */
+    public static ServerTls serverTls(String name, io.sluice.config.TlsConfig tls) throws ListenerException {
         List<KeyMaterial> materials = new ArrayList<>();
         try {
-            for (CertificateSource source : config.tls().certificates()) {
+            for (CertificateSource source : tls.certificates()) {
                 materials.add(source.load());
             }
-            return ServerTlsFactory.create(config.name(), new ServerTlsSettings(config.tls().engine(), config.tls().protocols(),
-                    config.tls().cipherSuites(), List.of("h2", "http/1.1")), materials);
+            return ServerTlsFactory.create(name, new ServerTlsSettings(tls.engine(), tls.protocols(), tls.cipherSuites(),
+                    List.of("h2", "http/1.1")), materials);
         } catch (TlsMaterialException e) {
-            throw new ListenerException("listener " + config.name() + ": " + e.getMessage());
+            throw new ListenerException("listener " + name + ": " + e.getMessage());
         }
     }
 

@@ -288,4 +288,27 @@ class AdminIT {
         closer.add(restarted);
         assertEquals(List.of("b", "c"), restarted.server().generation().pools().get("app").members().stream().map(m -> m.name()).toList());
     }
+
+    @Test
+    void adminOverTlsWorksForClientsAndCtl() throws Exception {
+        io.sluice.testing.TestCertificates.PemFiles cert = io.sluice.testing.TestCertificates.write(dir, "RSA", "localhost", "127.0.0.1");
+        RunningSluice sluice = start(node("a"), node("b"), "tls { engine = jdk, " + cert.hocon() + " }");
+        URI pools = URI.create("https://127.0.0.1:" + sluice.server().adminAddress().getPort() + "/api/v1/pools");
+        HttpResponse<String> response = Http.get(Http.client(), pools, "Authorization", "Bearer " + TOKEN);
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("TLSv1.3", response.sslSession().orElseThrow().getProtocol());
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Http.get(Http.client(),
+                URI.create("http://127.0.0.1:" + sluice.server().adminAddress().getPort() + "/api/v1/pools")), "plain http is not served");
+        String config = Files.readString(sluice.file()).replaceFirst("(admin \\{\\s*bind = )\"127\\.0\\.0\\.1:0\"",
+                "$1\"127.0.0.1:" + sluice.server().adminAddress().getPort() + "\"")
+                .replace("{ name = http, bind = \"127.0.0.1:0\" }", "{ name = http, bind = \"127.0.0.1:1\" }");
+        Path ctlConfig = dir.resolve("ctl-tls.conf");
+        Files.writeString(ctlConfig, config);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = io.sluice.Sluice.execute(new String[] {"ctl", "-c", ctlConfig.toString(), "disable", "app", "b"},
+                new java.io.PrintStream(out, true, StandardCharsets.UTF_8), new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertEquals("disabled", sluice.server().generation().pools().get("app").member("b").state().configName());
+    }
 }
