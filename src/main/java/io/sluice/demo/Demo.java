@@ -74,6 +74,9 @@ public final class Demo {
                 Sticky by path parameter, as Tomcat's URL rewriting does:
                   curl -sk "https://localhost:8443/app;jsessionid=abc.node2"
 
+                The balancer-manager page (read-only in the demo), the API and the metrics:
+                  http://127.0.0.1:9900/     curl -s http://127.0.0.1:9900/api/v1/pools     curl -s http://127.0.0.1:9900/metrics
+
                 The redirect, and HTTP/2:
                   curl -si http://localhost:8080/hello?x=1 | head -3
                   curl -sk --http2 -o /dev/null -w '%{http_version}\\n' https://localhost:8443/
