@@ -41,7 +41,11 @@ public final class SluiceServer implements AutoCloseable {
     private final XnioWorker worker;
     private final DefaultByteBufferPool buffers;
     private final GracefulShutdownHandler gracefulShutdown;
-    private final Map<String, RunningListener> listeners = new LinkedHashMap<>();
+    /**
+     * The running listeners by name. Read on the request path (redirects look up a bound
+     * port) while a reload runs, so it is never changed in place: a new map is swapped in.
+     */
+    private volatile Map<String, RunningListener> listeners = Map.of();
     /** Retired generations are closed here once their requests had time to finish. */
     private final ScheduledExecutorService retirement = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "sluice-retire");
@@ -90,7 +94,7 @@ public final class SluiceServer implements AutoCloseable {
             server.runtimeState.applyTo(server.generation.pools());
             ListenerStarter starter = server.starter(config);
             for (ListenerConfig listener : config.listeners()) {
-                server.listeners.put(listener.name(), starter.start(listener, new ListenerIndex(listener.name(), graceful)));
+                server.with(listener.name(), starter.start(listener, new ListenerIndex(listener.name(), graceful)));
             }
             if (config.admin().enabled()) {
                 server.admin = AdminServer.start(config.admin(), worker, server.buffers, server::generation, server.runtimeState, server.metrics,
@@ -106,6 +110,18 @@ public final class SluiceServer implements AutoCloseable {
         server.publishListenerStatistics();
         server.logServing(config);
         return server;
+    }
+
+    private void with(String name, RunningListener listener) {
+        Map<String, RunningListener> next = new LinkedHashMap<>(listeners);
+        next.put(name, listener);
+        listeners = java.util.Collections.unmodifiableMap(next);
+    }
+
+    private void without(String name) {
+        Map<String, RunningListener> next = new LinkedHashMap<>(listeners);
+        next.remove(name);
+        listeners = java.util.Collections.unmodifiableMap(next);
     }
 
     private ListenerStarter starter(SluiceConfig config) {
@@ -180,10 +196,10 @@ public final class SluiceServer implements AutoCloseable {
             ListenerStarter oldStarter = starter(old.config());
             for (RunningListener stopped : stoppedForRebind) {
                 try {
-                    listeners.put(stopped.config().name(),
+                    with(stopped.config().name(),
                             oldStarter.start(stopped.config(), new ListenerIndex(stopped.config().name(), gracefulShutdown)));
                 } catch (ListenerException again) {
-                    listeners.remove(stopped.config().name());
+                    without(stopped.config().name());
                     LOG.error("reload rollback: {}", again.getMessage());
                 }
             }
@@ -197,8 +213,7 @@ public final class SluiceServer implements AutoCloseable {
                 changes.add("listener " + entry.getKey() + " removed");
             }
         }
-        listeners.clear();
-        listeners.putAll(bound);
+        listeners = java.util.Collections.unmodifiableMap(bound); // one swap: readers see the old map or the new
         runtimeState = state;
         fileConfig = config;
         generation = next;
@@ -325,7 +340,7 @@ public final class SluiceServer implements AutoCloseable {
         for (RunningListener listener : listeners.values()) {
             listener.stop();
         }
-        listeners.clear();
+        listeners = Map.of();
         retirement.shutdownNow();
         Generation current = generation;
         if (current != null) {
