@@ -35,12 +35,13 @@ public final class RequestBodyGuard {
         return limit >= 0 && exchange.getRequestContentLength() > limit;
     }
 
-    /** Wraps the body when there is one to guard; {@code abortBackend} runs before an oversize read fails. */
+    /** Whether this request has a body to guard (a limit to count against, or HTTP/2 trailers to check). */
+    public static boolean needed(HttpServerExchange exchange, long limit) {
+        return !exchange.isRequestComplete() && (limit >= 0 || exchange.getProtocol() == Protocols.HTTP_2_0);
+    }
+
+    /** Wraps the body (call only when {@link #needed}); {@code abortBackend} runs before an oversize read fails. */
     public static void install(HttpServerExchange exchange, long limit, Runnable abortBackend) {
-        boolean http2 = exchange.getProtocol() == Protocols.HTTP_2_0;
-        if (exchange.isRequestComplete() || (limit < 0 && !http2)) {
-            return;
-        }
         exchange.addRequestWrapper((ConduitFactory<StreamSourceConduit> factory, HttpServerExchange guarded) ->
                 new GuardedSource(factory.create(), guarded, limit < 0 ? Long.MAX_VALUE : limit, abortBackend));
     }

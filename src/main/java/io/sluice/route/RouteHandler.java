@@ -126,7 +126,9 @@ public final class RouteHandler implements HttpHandler {
         }
         exchange.setReasonPhrase(ResponseRewriting.NOT_RELAYED);
         exchange.addResponseCommitListener(route.responseRewriting);
-        RequestBodyGuard.install(exchange, maxBodySize, RequestTrace.of(exchange)::abortBackendForOversizeBody);
+        if (RequestBodyGuard.needed(exchange, maxBodySize)) {
+            RequestBodyGuard.install(exchange, maxBodySize, RequestTrace.of(exchange)::abortBackendForOversizeBody);
+        }
         route.pool.handler().handleRequest(exchange);
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.testing.Http;
+import io.sluice.testing.Closer;
 import io.sluice.testing.RunningSluice;
 import io.sluice.testing.TestCertificates;
 import io.sluice.testing.UndertowBackend;
@@ -13,9 +14,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,6 +31,8 @@ class BackendTlsIT {
     static Path certDir;
     @TempDir
     Path dir;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private RunningSluice sluice;
 
     @BeforeAll
@@ -47,17 +50,10 @@ class BackendTlsIT {
         }
     }
 
-    @AfterEach
-    void stopSluice() {
-        if (sluice != null) {
-            sluice.close();
-        }
-    }
-
     /** Sluice on plain http with one https member at memberHost, and this pool tls block; returns GET /secure. */
     private HttpResponse<String> getThrough(String memberHost, String poolTls) throws Exception {
-        sluice = RunningSluice.start(dir, E2eSupport.config("{ name = plain, bind = \"127.0.0.1:0\" }", "", poolTls,
-                "https://" + memberHost + ":" + backend.port()));
+        sluice = closer.add(RunningSluice.start(dir, E2eSupport.config("{ name = plain, bind = \"127.0.0.1:0\" }", "", poolTls,
+                "https://" + memberHost + ":" + backend.port())));
         return Http.get(Http.client(), sluice.uri("plain", "/secure"));
     }
 
@@ -102,8 +98,8 @@ class BackendTlsIT {
     @Test
     void memberFailingVerificationIsTakenOutOfRotation() throws Exception {
         String bundle = "tls { ca-bundle = \"" + backendCert.certificate() + "\" }";
-        sluice = RunningSluice.start(dir, E2eSupport.config("{ name = plain, bind = \"127.0.0.1:0\" }", "", bundle,
-                "https://127.0.0.1:" + backend.port(), "https://localhost:" + backend.port()));
+        sluice = closer.add(RunningSluice.start(dir, E2eSupport.config("{ name = plain, bind = \"127.0.0.1:0\" }", "", bundle,
+                "https://127.0.0.1:" + backend.port(), "https://localhost:" + backend.port())));
         List<String> outcomes = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             HttpResponse<String> post = Http.client().send(HttpRequest.newBuilder(sluice.uri("plain", "/failover-post"))

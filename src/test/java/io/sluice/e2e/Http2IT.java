@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.testing.CurlClient;
 import io.sluice.testing.Http;
+import io.sluice.testing.Closer;
 import io.sluice.testing.RunningSluice;
 import io.sluice.testing.UndertowBackend;
 import java.net.http.HttpClient;
@@ -14,9 +15,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,6 +32,8 @@ class Http2IT {
 
     @TempDir
     Path dir;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private RunningSluice sluice;
 
     @BeforeAll
@@ -50,15 +53,8 @@ class Http2IT {
         }
     }
 
-    @AfterEach
-    void stopSluice() {
-        if (sluice != null) {
-            sluice.close();
-        }
-    }
-
     private void start(String engine) throws Exception {
-        sluice = E2eSupport.httpsAndPlain(dir, engine, backend.port());
+        sluice = closer.add(E2eSupport.httpsAndPlain(dir, engine, backend.port()));
     }
 
     @ParameterizedTest(name = "engine = {0}")

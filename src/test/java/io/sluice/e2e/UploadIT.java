@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.testing.Http;
+import io.sluice.testing.Closer;
 import io.sluice.testing.RunningSluice;
 import io.sluice.testing.UndertowBackend;
 import io.undertow.server.handlers.BlockingHandler;
@@ -25,9 +26,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Request bodies streamed through Sluice, and limits.max-body-size. */
@@ -39,6 +40,8 @@ class UploadIT {
 
     @TempDir
     Path dir;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private RunningSluice sluice;
 
     @BeforeAll
@@ -72,16 +75,9 @@ class UploadIT {
         }
     }
 
-    @AfterEach
-    void stopSluice() {
-        if (sluice != null) {
-            sluice.close();
-        }
-    }
-
     private void start(String extra) throws Exception {
-        sluice = RunningSluice.start(dir, E2eSupport.config("{ name = plain, bind = \"127.0.0.1:0\" }", extra, "",
-                "http://127.0.0.1:" + backend.port()));
+        sluice = closer.add(RunningSluice.start(dir, E2eSupport.config("{ name = plain, bind = \"127.0.0.1:0\" }", extra, "",
+                "http://127.0.0.1:" + backend.port())));
         seen.clear();
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.sluice.testing.Http;
+import io.sluice.testing.Closer;
 import io.sluice.testing.RunningSluice;
 import io.sluice.testing.UndertowBackend;
 import io.undertow.Handlers;
@@ -27,9 +28,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,6 +43,8 @@ class WebSocketIT {
 
     @TempDir
     Path dir;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private RunningSluice sluice;
 
     @BeforeAll
@@ -76,15 +79,8 @@ class WebSocketIT {
         }
     }
 
-    @AfterEach
-    void stopSluice() {
-        if (sluice != null) {
-            sluice.close();
-        }
-    }
-
     private void start(String engine) throws Exception {
-        sluice = E2eSupport.httpsAndPlain(dir, engine, backend.port());
+        sluice = closer.add(E2eSupport.httpsAndPlain(dir, engine, backend.port()));
         upgrades.clear();
     }
 
@@ -111,8 +107,8 @@ class WebSocketIT {
      */
     @Test
     void webSocketIdleTimeoutIsItsOwn() throws Exception {
-        sluice = RunningSluice.start(dir, E2eSupport.config("{ name = plain, bind = \"127.0.0.1:0\" }", "",
-                "response-timeout = 1s\nwebsocket-idle-timeout = 3s", "http://127.0.0.1:" + backend.port()));
+        sluice = closer.add(RunningSluice.start(dir, E2eSupport.config("{ name = plain, bind = \"127.0.0.1:0\" }", "",
+                "response-timeout = 1s\nwebsocket-idle-timeout = 3s", "http://127.0.0.1:" + backend.port())));
         Collector collector = new Collector();
         WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
                 .buildAsync(URI.create("ws://127.0.0.1:" + sluice.port("plain") + "/ws"), collector).get(10, TimeUnit.SECONDS);
