@@ -3,6 +3,8 @@ package io.sluice.listener;
 import io.sluice.config.CertificateSource;
 import io.sluice.config.LimitsConfig;
 import io.sluice.config.ListenerConfig;
+import io.sluice.tls.HandshakeCountingContext;
+import io.sluice.tls.HandshakeOutcomes;
 import io.sluice.tls.KeyMaterial;
 import io.sluice.tls.ServerTls;
 import io.sluice.tls.ServerTlsFactory;
@@ -15,7 +17,9 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.OptionMap;
@@ -33,11 +37,15 @@ public final class ListenerStarter {
     private final XnioWorker worker;
     private final ByteBufferPool buffers;
     private final LimitsConfig limits;
+    /** A listener's TLS handshake counters by name: they outlive the TLS contexts a reload replaces. */
+    private final Function<String, ? extends HandshakeOutcomes> handshakes;
 
-    public ListenerStarter(XnioWorker worker, ByteBufferPool buffers, LimitsConfig limits) {
+    public ListenerStarter(XnioWorker worker, ByteBufferPool buffers, LimitsConfig limits,
+            Function<String, ? extends HandshakeOutcomes> handshakes) {
         this.worker = worker;
         this.buffers = buffers;
         this.limits = limits;
+        this.handshakes = handshakes;
     }
 
     /** Binds and starts the listener, or explains in one sentence why it cannot. */
@@ -50,7 +58,7 @@ public final class ListenerStarter {
         if (config.isHttps()) {
             ServerTls tls = serverTls(config);
             listener.setType(Undertow.ListenerType.HTTPS)
-                    .setSslContext(tls.context())
+                    .setSslContext(counting(config, tls))
                     .setOverrideSocketOptions(OptionMap.builder()
                             .set(Options.SSL_ENABLED_PROTOCOLS, Sequence.of(tls.protocols()))
                             .set(Options.SSL_ENABLED_CIPHER_SUITES, Sequence.of(tls.cipherSuites()))
@@ -89,10 +97,15 @@ public final class ListenerStarter {
      */
     public RunningListener refreshTls(RunningListener running, ListenerConfig config) throws ListenerException {
         ServerTls tls = serverTls(config);
-        running.undertow().getListenerInfo().get(0).setSslContext(tls.context());
+        running.undertow().getListenerInfo().get(0).setSslContext(counting(config, tls));
         String description = describe(config, tls);
         LOG.info("listener {}: TLS material reloaded: {}", config.name(), description);
         return running.withConfig(config, description);
+    }
+
+    /** The listener's context, its engines counting handshakes into the listener's counters. */
+    private SSLContext counting(ListenerConfig config, ServerTls tls) {
+        return HandshakeCountingContext.wrap(tls.context(), handshakes.apply(config.name()));
     }
 
     private static String describe(ListenerConfig config, ServerTls tls) {

@@ -85,6 +85,15 @@ public final class PrometheusText {
         listeners.forEach((name, stats) -> sample(out, "sluice_listener_received_bytes_total", listener(name), stats.getBytesReceived()));
         header(out, "sluice_listener_sent_bytes_total", "counter", "Bytes sent to clients.");
         listeners.forEach((name, stats) -> sample(out, "sluice_listener_sent_bytes_total", listener(name), stats.getBytesSent()));
+        header(out, "sluice_listener_tls_handshakes_total", "counter", "TLS handshakes an https listener completed, full or resumed.");
+        for (ListenerTlsMetrics l : metrics.tlsListeners()) {
+            sample(out, "sluice_listener_tls_handshakes_total", listener(l.listener), l.handshakes.getCount());
+        }
+        header(out, "sluice_listener_tls_handshake_failures_total", "counter",
+                "TLS handshakes that failed, or that the client began and left unfinished.");
+        for (ListenerTlsMetrics l : metrics.tlsListeners()) {
+            sample(out, "sluice_listener_tls_handshake_failures_total", listener(l.listener), l.handshakeFailures.getCount());
+        }
         jvm(out, metrics);
         return out.toString();
     }

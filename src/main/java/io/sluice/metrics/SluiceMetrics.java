@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The one metric registry of a Sluice process: per member, per pool and JVM metrics,
+ * The one metric registry of a Sluice process: per member, pool, route and https listener, and JVM metrics,
  * visible as JMX MBeans (domain "sluice") and rendered as Prometheus text by
  * {@link PrometheusText}. Outlives generations, so counters survive reloads.
  */
@@ -19,6 +19,7 @@ public final class SluiceMetrics implements AutoCloseable {
     private final Map<String, PoolMetrics> pools = new ConcurrentHashMap<>();
     private final JmxReporter jmx;
     private final Map<String, com.codahale.metrics.Counter> routes = new ConcurrentHashMap<>();
+    private final Map<String, ListenerTlsMetrics> listenerTls = new ConcurrentHashMap<>();
     /** The running listeners' own counters, replaced on every start and reload. */
     private volatile Map<String, io.undertow.server.ConnectorStatistics> listeners = Map.of();
 
@@ -47,12 +48,21 @@ public final class SluiceMetrics implements AutoCloseable {
         return routes.computeIfAbsent(name, key -> registry.counter(MetricRegistry.name("sluice", "route", name, "requests")));
     }
 
+    /** TLS handshakes of an https listener, kept by listener name across reloads. */
+    public ListenerTlsMetrics listenerTls(String listener) {
+        return listenerTls.computeIfAbsent(listener, key -> new ListenerTlsMetrics(registry, listener));
+    }
+
     public void listeners(Map<String, io.undertow.server.ConnectorStatistics> running) {
         this.listeners = Map.copyOf(running);
     }
 
     Map<String, io.undertow.server.ConnectorStatistics> listeners() {
         return listeners;
+    }
+
+    Iterable<ListenerTlsMetrics> tlsListeners() {
+        return listenerTls.values();
     }
 
     Map<String, com.codahale.metrics.Counter> routes() {

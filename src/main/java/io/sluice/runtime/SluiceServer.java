@@ -125,7 +125,7 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     private ListenerStarter starter(SluiceConfig config) {
-        return new ListenerStarter(worker, buffers, config.limits());
+        return new ListenerStarter(worker, buffers, config.limits(), metrics::listenerTls);
     }
 
     private void logServing(SluiceConfig config) {
@@ -208,7 +208,7 @@ public final class SluiceServer implements AutoCloseable {
         }
         for (Map.Entry<String, RunningListener> entry : listeners.entrySet()) {
             if (!bound.containsKey(entry.getKey())) {
-                entry.getValue().suspendAccepting();
+                entry.getValue().stopAccepting();
                 toRetire.add(entry.getValue());
                 changes.add("listener " + entry.getKey() + " removed");
             }
@@ -317,7 +317,7 @@ public final class SluiceServer implements AutoCloseable {
     @Override
     public void close() {
         for (RunningListener listener : listeners.values()) {
-            listener.suspendAccepting(); // new connections are refused, so clients go elsewhere at once
+            listener.stopAccepting(); // new connections are refused, so clients go elsewhere at once
         }
         gracefulShutdown.shutdown();
         long drain = Objects.requireNonNull(generation).config().drainTimeout().toMillis();

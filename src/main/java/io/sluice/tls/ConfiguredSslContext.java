@@ -22,8 +22,9 @@ import javax.net.ssl.TrustManager;
  * empty list. Setting them here makes the context safe to hand to any of them as is.
  *
  * <p>The engines are the delegate's own objects (not wrappers), because Undertow's ALPN providers
- * recognise engines by their class (OpenSSLEngine, SNISSLEngine). Socket factories are the
- * delegate's, unconfigured: Undertow and the JDK HttpClient use engines only.
+ * recognise engines by their class (OpenSSLEngine, SNISSLEngine). (A listener's
+ * {@link HandshakeCountingContext} does wrap them, and comes with its own ALPN glue for that.) Socket
+ * factories are the delegate's, unconfigured: Undertow and the JDK HttpClient use engines only.
  */
 final class ConfiguredSslContext extends SSLContext {
 

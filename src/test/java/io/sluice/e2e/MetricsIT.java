@@ -81,13 +81,13 @@ class MetricsIT {
         }
     }
 
-    private static double value(String text, String series) {
+    static double value(String text, String series) {
         Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(text);
         return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
     }
 
     /** Prometheus's own parser and linter: `promtool check metrics` (Debian package prometheus). */
-    private void promtoolAccepts(String text) throws Exception {
+    static void promtoolAccepts(String text) throws Exception {
         Path promtool = Path.of("/usr/bin/promtool");
         if (!Files.isExecutable(promtool) && System.getenv("CI") == null) {
             System.out.println("MetricsIT: promtool not installed here; .ci/run installs it");

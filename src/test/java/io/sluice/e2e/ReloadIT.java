@@ -134,6 +134,44 @@ class ReloadIT {
         assertFalse(portAnswers(extraPort), "the removed listener still accepts connections");
     }
 
+    @Test
+    void aRequestInFlightOnARemovedListenerFinishesWhileItsPortIsClosedAtOnce() throws Exception {
+        Node slow = node("slow", Node.Sessions.NONE, 1500);
+        String extra = ", { name = extra, bind = \"127.0.0.1:0\" }";
+        RunningSluice sluice = start(config(HTTP + extra, "", slow.url()));
+        int extraPort = sluice.port("extra");
+        CompletableFuture<HttpResponse<String>> inFlight = Http.client().sendAsync(
+                HttpRequest.newBuilder(sluice.uri("extra", "/slow")).build(), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        assertTrue(sluice.reload(config(HTTP, "", slow.url())).applied());
+        assertFalse(portAnswers(extraPort), "the removed listener accepts new connections while it drains");
+        HttpResponse<String> finished = inFlight.get(20, TimeUnit.SECONDS);
+        assertEquals(200, finished.statusCode());
+        assertEquals("slow", finished.body());
+    }
+
+    /** What SIGTERM (systemctl stop) does: stop accepting, let requests in flight finish, then stop. */
+    @Test
+    void stopRefusesNewConnectionsAndLetsARequestInFlightFinish() throws Exception {
+        Node slow = node("slow", Node.Sessions.NONE, 1500);
+        RunningSluice sluice = start(config(HTTP, "", slow.url()));
+        int port = sluice.port("http");
+        CompletableFuture<HttpResponse<String>> inFlight = Http.client().sendAsync(
+                HttpRequest.newBuilder(sluice.uri("http", "/slow")).build(), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(sluice.server()::close);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline && portAnswers(port)) {
+            Thread.sleep(20);
+        }
+        assertFalse(portAnswers(port), "a stopping Sluice still accepts connections");
+        assertFalse(stopping.isDone(), "stop returned while a request was in flight");
+        HttpResponse<String> finished = inFlight.get(20, TimeUnit.SECONDS);
+        assertEquals(200, finished.statusCode());
+        assertEquals("slow", finished.body());
+        stopping.get(20, TimeUnit.SECONDS);
+    }
+
     private static boolean portAnswers(int port) {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
             return true;
