@@ -9,6 +9,7 @@ import io.sluice.runtime.ControlSocket;
 import io.sluice.runtime.Reloader;
 import io.sluice.runtime.SluiceServer;
 import io.sluice.runtime.StartupException;
+import io.sluice.runtime.SystemdNotify;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -271,6 +272,8 @@ public final class Sluice {
             }
         }
         ControlSocket controlSocket = control;
+        // Every listener is bound by now (start() fails otherwise): systemctl start may return.
+        SystemdNotify.ready("serving " + config.listeners().size() + " listener(s)");
         if (afterStart != null) {
             afterStart.run();
         }
@@ -287,6 +290,7 @@ public final class Sluice {
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {
             if (stopped.compareAndSet(false, true)) {
+                SystemdNotify.stopping();
                 HANGUP.set(null);
                 if (controlSocket != null) {
                     controlSocket.close();
