@@ -38,6 +38,38 @@ install -m 0755 "$here/files/sluice" "$root/usr/bin/sluice"
 # Debug symbols (4 MB in libjvm alone) serve nobody on an appliance.
 find "$root/usr/lib/sluice" -type f \( -name '*.so' -o -perm -u+x \) -exec strip --strip-unneeded {} +
 
+# Class-data sharing: a training run of the demo (two nodes, https, the admin) serves a few
+# requests while the JVM records every class it loads; the package turns that list into an
+# archive on install (`sluice cds-archive`), where the jars' final paths are known. Without
+# it (the demo's ports taken, or no curl) start-up just takes longer.
+train_cds() {
+  local lib=$root/usr/lib/sluice cp="" jar port pid i
+  for jar in "$lib"/lib/*.jar; do cp=${cp:+$cp:}$jar; done
+  command -v curl >/dev/null || { echo "no curl: no CDS class list" >&2; return 0; }
+  for port in 8443 8080 9900 18081 18082; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "port $port is taken: no CDS class list" >&2; return 0
+    fi
+  done
+  "$lib/runtime/bin/java" -XX:DumpLoadedClassList="$lib/sluice.classlist" \
+    -Dorg.wildfly.openssl.libwfssl.path="$lib/native/libwfssl.so" -Dorg.jboss.logging.provider=slf4j \
+    -cp "$cp" io.sluice.Sluice demo > "$target/cds-training.log" 2>&1 &
+  pid=$!
+  for i in $(seq 1 300); do curl -skf -o /dev/null https://127.0.0.1:8443/ && break; sleep 0.1; done
+  for i in 1 2 3; do
+    curl -skf -o /dev/null -b "JSESSIONID=x.node1" "https://127.0.0.1:8443/a?b=c" || true
+    curl -sf -o /dev/null http://127.0.0.1:8080/ || true
+    curl -sf -o /dev/null http://127.0.0.1:9900/api/v1/pools || true
+    curl -sf -o /dev/null http://127.0.0.1:9900/metrics || true
+    curl -sf -o /dev/null http://127.0.0.1:9900/ || true
+  done
+  kill -TERM "$pid"
+  for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  echo "CDS class list: $(wc -l < "$lib/sluice.classlist") classes"
+}
+train_cds
+
 install -D -m 0644 "$here/files/sluice.conf" "$root/etc/sluice/sluice.conf"
 install -D -m 0644 "$here/files/default" "$root/etc/default/sluice"
 install -D -m 0644 "$here/files/logrotate" "$root/etc/logrotate.d/sluice"

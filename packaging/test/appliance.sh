@@ -62,14 +62,27 @@ log "a request through Sluice to the backend in the container"
 body=$(ct curl -fsS http://127.0.0.1/hello)
 echo "$body" | grep 'node=node1 path=/hello' >/dev/null || fail "unexpected answer: $body"
 
-log "start to first proxied response"
-ms=$(ct_sh 'systemctl stop sluice; t0=$(date +%s%N); systemctl start sluice;
-  until curl -fsS -o /dev/null http://127.0.0.1/; do sleep 0.01; done; echo $(( ($(date +%s%N) - t0) / 1000000 ))')
-log "systemctl start to first proxied response: ${ms} ms (includes ExecStartPre=sluice check)"
-[ "$ms" -le 3000 ] || fail "start took ${ms} ms"
+log "class-data sharing archive built on install and mapped by the JVM"
+ct test -s /var/cache/sluice/sluice.jsa || fail "no CDS archive"
+ct_sh 'grep -q sluice.jsa /proc/$(systemctl show -p MainPID --value sluice)/maps' || fail "the service does not use the CDS archive"
+
+log "start to first proxied response (best of 3)"
+best=999999; best_check=999999
+for _ in 1 2 3; do
+  ms=$(ct_sh 'systemctl stop sluice; t0=$(date +%s%N); systemctl start sluice;
+    until curl -fsS -o /dev/null http://127.0.0.1/; do sleep 0.01; done; echo $(( ($(date +%s%N) - t0) / 1000000 ))')
+  check=$(ct_sh 't0=$(date +%s%N); sluice check -c /etc/sluice/sluice.conf >/dev/null; echo $(( ($(date +%s%N) - t0) / 1000000 ))')
+  [ "$ms" -lt "$best" ] && best=$ms
+  [ "$check" -lt "$best_check" ] && best_check=$check
+done
+log "systemctl start to first proxied response: ${best} ms, of which ExecStartPre=sluice check ~${best_check} ms"
+# The target is 1 s for `sluice run` itself; the bound here leaves room for a loaded CI machine.
+[ "$best" -le 3000 ] || fail "start took ${best} ms"
 
 log "sluice ctl with the generated token"
-ct sluice ctl -c /etc/sluice/sluice.conf pools | tee /dev/stderr | grep node1 >/dev/null || fail "ctl pools"
+pools=$(ct sluice ctl -c /etc/sluice/sluice.conf pools)
+echo "$pools" >&2   # (not tee /dev/stderr: reopening it would truncate a log file it points to)
+echo "$pools" | grep node1 >/dev/null || fail "ctl pools"
 
 log "config edit + systemctl reload: applied, same PID"
 pid=$(ct systemctl show -p MainPID --value sluice)
@@ -90,6 +103,9 @@ ct cp /root/good.conf /etc/sluice/sluice.conf
 
 log "restart + reload race, three times"
 for i in 1 2 3; do
+  # the timing above and these races start the unit more often than systemd's default
+  # start limit (5 in 10 s) allows; reset-failed clears that counter, not the test
+  ct systemctl reset-failed sluice
   ct_sh 'systemctl restart --no-block sluice; systemctl reload sluice' || true
   sleep 0.5
   ct_sh 'for i in $(seq 100); do [ "$(systemctl is-active sluice)" = active ] && exit 0; sleep 0.1; done; exit 1' \
@@ -151,7 +167,7 @@ log "dpkg --purge: no unit, no config, no state left"
 ct dpkg --purge sluice
 ct_sh 'systemctl daemon-reload; systemctl list-unit-files "sluice*" --no-legend || true' > "$CT_WORK/units.txt"
 [ ! -s "$CT_WORK/units.txt" ] || fail "units left: $(cat "$CT_WORK/units.txt")"
-ct_sh '! ls -d /etc/sluice/sluice.conf /etc/sluice/admin.token /etc/default/sluice /var/lib/sluice /var/log/sluice /usr/lib/sluice \
+ct_sh '! ls -d /etc/sluice/sluice.conf /etc/sluice/admin.token /etc/default/sluice /var/lib/sluice /var/log/sluice /var/cache/sluice /usr/lib/sluice \
   /lib/systemd/system/sluice.service /etc/systemd/system/multi-user.target.wants/sluice.service 2>/dev/null' \
   || fail "files left after purge"
 # What the operator added (certificates, another instance's config) stays, as dpkg does.
@@ -164,9 +180,14 @@ CT_WORK=$(mktemp -d /var/tmp/sluice-ct.XXXXXX)
 tarball=$("$here/make-rootfs.sh")
 mkdir -p "$CT_WORK/rpm"
 zstd -q -d -c "$tarball" | tar -C "$CT_WORK/rpm" -xf -
+# %post runs java, whose $ORIGIN rpath ld.so resolves through /proc/self/exe: a real system
+# has /proc, a bare chroot does not.
+mount -t proc proc "$CT_WORK/rpm/proc"
 rpm -i --root "$CT_WORK/rpm" --dbpath /var/lib/rpm --nodeps "$rpm" 2>&1 | grep -v -E 'should not be used directly|assuming you know what you are doing' || true
+umount "$CT_WORK/rpm/proc"
 chroot "$CT_WORK/rpm" id sluice >/dev/null || fail "rpm %pre created no user"
 [ -s "$CT_WORK/rpm/etc/sluice/admin.token" ] || fail "rpm %post created no token"
+[ -s "$CT_WORK/rpm/var/cache/sluice/sluice.jsa" ] || fail "rpm %post built no CDS archive"
 [ -f "$CT_WORK/rpm/usr/lib/systemd/system/sluice.service" ] || fail "rpm: no unit"
 rm -rf "$CT_WORK/rpm-root"; mv "$CT_WORK/rpm" "$CT_WORK/rpm-root"
 # boot the rootfs the rpm was installed into (ct_boot unpacks a fresh one otherwise)

@@ -54,5 +54,7 @@ ct_shutdown() {
     kill -9 "$pid" 2>/dev/null || true
   done
   CT_PIDS=()
-  rm -rf "$CT_WORK"
+  # never recurse into a file system a test mounted (a chroot's /proc)
+  grep -o " $CT_WORK/[^ ]*" /proc/mounts 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf --one-file-system "$CT_WORK"
 }
