@@ -29,11 +29,14 @@ final class AdminApi {
     private final Supplier<Generation> generation;
     private final RuntimeState runtimeState;
     private final Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild;
+    private final java.util.function.BooleanSupplier stopping;
 
-    AdminApi(Supplier<Generation> generation, RuntimeState runtimeState, Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild) {
+    AdminApi(Supplier<Generation> generation, RuntimeState runtimeState, Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild,
+             java.util.function.BooleanSupplier stopping) {
         this.generation = generation;
         this.runtimeState = runtimeState;
         this.rebuild = rebuild;
+        this.stopping = stopping;
     }
 
     /** Handles /api/v1/... on a worker thread; the caller is already authenticated. */
@@ -41,7 +44,13 @@ final class AdminApi {
         String[] path = exchange.getRelativePath().substring("/api/v1/".length()).split("/");
         boolean get = exchange.getRequestMethod().equals(Methods.GET);
         if (get && path.length == 2 && path[0].equals("health")) {
-            send(exchange, 200, Map.of("status", path[1].equals("live") ? "live" : "ready"));
+            if (path[1].equals("live")) {
+                send(exchange, 200, Map.of("status", "live"));
+            } else if (stopping.getAsBoolean()) {
+                send(exchange, 503, Map.of("status", "stopping"));
+            } else {
+                send(exchange, 200, Map.of("status", "ready"));
+            }
         } else if (get && path.length == 1 && path[0].equals("explain")) {
             explain(exchange);
         } else if (get && path.length == 1 && path[0].equals("config")) {

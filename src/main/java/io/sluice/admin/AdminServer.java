@@ -33,6 +33,8 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
     private final RateHistory rates;
     private final ManagerPage page;
     private volatile AdminAuth auth;
+    /** Set when Sluice begins to stop: readiness fails from then on. */
+    private volatile boolean stopping;
 
     private AdminServer(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<Generation> generation,
                         RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics,
@@ -40,7 +42,7 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
         this.metrics = metrics;
         this.generation = generation;
         this.auth = new AdminAuth(config);
-        this.api = new AdminApi(generation, runtimeState, rebuild);
+        this.api = new AdminApi(generation, runtimeState, rebuild, () -> stopping);
         this.rates = new RateHistory(generation);
         this.page = new ManagerPage(generation, api, rates);
         Undertow.Builder builder = Undertow.builder().setWorker(worker).setByteBufferPool(buffers)
@@ -90,6 +92,15 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
 
     public InetSocketAddress address() {
         return address;
+    }
+
+    /**
+     * Sluice has begun to stop (its traffic listeners no longer accept): readiness answers 503
+     * from now on, while the admin stays up for the drain, so that a balancer or a keepalived
+     * track script in front moves traffic on at once rather than after the drain.
+     */
+    public void stopping() {
+        stopping = true;
     }
 
     /** New users or token on reload, without rebinding. */

@@ -316,6 +316,10 @@ public final class SluiceServer implements AutoCloseable {
     /** Stops accepting, lets requests in flight finish (up to the drain timeout), then releases everything. */
     @Override
     public void close() {
+        AdminServer running = admin;
+        if (running != null) {
+            running.stopping(); // readiness fails from now on (keepalived, a balancer in front)
+        }
         for (RunningListener listener : listeners.values()) {
             listener.stopAccepting(); // new connections are refused, so clients go elsewhere at once
         }

@@ -172,6 +172,34 @@ class AdminIT {
         assertEquals(200, Http.get(Http.client(), admin(sluice, "/api/v1/health/ready")).statusCode());
     }
 
+    /** Readiness fails as soon as a stop begins, while requests in flight still drain (a VRRP peer takes over). */
+    @Test
+    void readinessFailsOnceAStopBegins() throws Exception {
+        Node slowA = closer.add(Node.start("a", Node.Sessions.NONE, 1500));
+        Node slowB = closer.add(Node.start("b", Node.Sessions.NONE, 1500));
+        RunningSluice sluice = start(slowA, slowB, "open-read = on");
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = Http.client().sendAsync(
+                HttpRequest.newBuilder(sluice.uri("http", "/slow")).build(), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        java.util.concurrent.CompletableFuture<Void> stopping = java.util.concurrent.CompletableFuture.runAsync(sluice.server()::close);
+        HttpResponse<String> ready = null;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            ready = Http.get(Http.client(), admin(sluice, "/api/v1/health/ready"));
+            if (ready.statusCode() != 200) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertEquals(503, ready.statusCode(), "readiness while stopping");
+        assertTrue(ready.body().contains("\"stopping\""), ready.body());
+        assertEquals(200, Http.get(Http.client(), admin(sluice, "/api/v1/health/live")).statusCode(), "still live while draining");
+        assertTrue(!stopping.isDone(), "the stop waits for the request in flight");
+        assertEquals(200, inFlight.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        stopping.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        closer.remove(sluice);
+    }
+
     @Test
     void pageFormsNeedAFreshNonceAndTheirOwnOrigin() throws Exception {
         RunningSluice sluice = start(node("a"), node("b"), "");
