@@ -69,7 +69,10 @@ public final class HopByHop {
                         || (to - from == 14 && connectionValue.regionMatches(true, from, "content-length", 0, 14));
                 // Connection cannot strip the framing headers Undertow needs, nor Host.
                 boolean isHost = to - from == 4 && connectionValue.regionMatches(true, from, "host", 0, 4);
-                if (!(isUpgradeToken && keepUpgrade) && !isFramingHeader && !isHost) {
+                // Keep-Alive is in ALWAYS and goes anyway; skipping it here spares the byte[]
+                // HeaderMap.remove(String) allocates per name (browsers send "Connection: keep-alive").
+                boolean isKeepAlive = to - from == 10 && connectionValue.regionMatches(true, from, "keep-alive", 0, 10);
+                if (!(isUpgradeToken && keepUpgrade) && !isFramingHeader && !isHost && !isKeepAlive) {
                     headers.remove(connectionValue.substring(from, to));
                 }
             }

@@ -57,7 +57,7 @@ public final class RequestHeadersHandler implements HttpHandler {
             // From the connection, not from the request: over HTTP/2 the client chooses
             // :scheme, and Undertow's proxy would report it as X-Forwarded-Proto.
             headers.put(Headers.X_FORWARDED_PROTO, secure ? "https" : "http");
-            headers.put(Headers.X_FORWARDED_PORT, publicPort(exchange, secure));
+            headers.put(Headers.X_FORWARDED_PORT, portText(publicPort(exchange, secure)));
             trace.publicScheme(secure ? "https" : "http");
         } else {
             String proto = headers.getFirst(Headers.X_FORWARDED_PROTO);
@@ -112,6 +112,11 @@ public final class RequestHeadersHandler implements HttpHandler {
             }
         }
         return secure ? 443 : 80;
+    }
+
+    /** The usual ports as constants: HeaderMap.put(name, long) would format a new String per request. */
+    private static String portText(int port) {
+        return port == 443 ? "443" : port == 80 ? "80" : Integer.toString(port);
     }
 
     /** 1 to 128 of letters, digits and . _ : - (UUIDs, hex ids, W3C trace ids). */
