@@ -42,7 +42,7 @@ public class MetricsBenchmark {
         metrics.close();
     }
 
-    /** One finished request: meter, status-class counter, latency timer and sum. */
+    /** One finished request: status-class counter, the requests timer (count, rates, latency) and sum. */
     @Benchmark
     public void memberCompleted() {
         member.completed(status, latencyNanos, false, false);

@@ -36,12 +36,8 @@ public final class LineSafety {
         if (value == null) {
             return true;
         }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\r' || c == '\n' || c == 0) {
-                return false;
-            }
-        }
-        return true;
+        // indexOf is a vectorised intrinsic: three scans of a short value cost less than one
+        // char-by-char loop (every HTTP/2 request passes here; measured in HeadersBenchmark).
+        return value.indexOf('\n') < 0 && value.indexOf('\r') < 0 && value.indexOf(0) < 0;
     }
 }

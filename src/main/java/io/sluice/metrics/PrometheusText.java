@@ -29,13 +29,13 @@ public final class PrometheusText {
         }
         header(out, "sluice_member_request_duration_seconds", "summary", "Time from request start to completion, per member.");
         for (MemberMetrics m : metrics.members()) {
-            Snapshot snapshot = m.latency.getSnapshot();
+            Snapshot snapshot = m.requests.getSnapshot();
             for (double quantile : new double[] {0.5, 0.9, 0.99}) {
                 sample(out, "sluice_member_request_duration_seconds", labels(m) + ",quantile=\"" + quantile + "\"",
                         snapshot.getValue(quantile) / 1e9);
             }
             sample(out, "sluice_member_request_duration_seconds_sum", labels(m), m.latencyNanosSum.sum() / 1e9);
-            sample(out, "sluice_member_request_duration_seconds_count", labels(m), m.latency.getCount());
+            sample(out, "sluice_member_request_duration_seconds_count", labels(m), m.requests.getCount());
         }
         header(out, "sluice_member_sticky_hits_total", "counter", "Requests sent to the member their session names.");
         for (MemberMetrics m : metrics.members()) {
