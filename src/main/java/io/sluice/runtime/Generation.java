@@ -86,9 +86,18 @@ public final class Generation implements AutoCloseable {
 
     HttpHandler listenerHandler(String listenerName) {
         HttpHandler handler = listenerHandlers.get(listenerName);
-        // a listener the new generation dropped still finishes its last requests
-        return handler != null ? handler : io.undertow.server.handlers.ResponseCodeHandler.HANDLE_404;
+        return handler != null ? handler : LISTENER_REMOVED;
     }
+
+    /**
+     * A new request on a kept-alive connection of a listener this generation dropped (its
+     * socket is closed, its connections drain): 503 and Connection: close, so the client
+     * opens a new connection and learns the port is gone, rather than a misleading 404.
+     */
+    private static final HttpHandler LISTENER_REMOVED = exchange -> {
+        exchange.setPersistent(false);
+        io.sluice.http.Responses.plain(exchange, 503, "this listener was removed by a reload");
+    };
 
     /** Replaced by a newer generation: stop probing now; close the pools once in-flight requests had time to end. */
     void retire() {

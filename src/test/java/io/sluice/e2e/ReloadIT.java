@@ -150,6 +150,42 @@ class ReloadIT {
         assertEquals("slow", finished.body());
     }
 
+    @Test
+    void aKeptAliveConnectionOfARemovedListenerGets503AndClose() throws Exception {
+        Node a = node("a", Node.Sessions.NONE, 0);
+        RunningSluice sluice = start(config(HTTP + ", { name = extra, bind = \"127.0.0.1:0\" }", "", a.url()));
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", sluice.port("extra"))) {
+            socket.setSoTimeout(10_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+            String request = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            String first = readResponse(in);
+            assertTrue(first.startsWith("HTTP/1.1 200"), first);
+            assertTrue(sluice.reload(config(HTTP, "", a.url())).applied());
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            String second = readResponse(in);
+            assertTrue(second.startsWith("HTTP/1.1 503"), second);
+            assertTrue(second.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), second);
+            assertEquals(-1, in.read(), "the connection stays open");
+        }
+    }
+
+    /** One HTTP/1.1 response with a Content-Length body, head and body as text. */
+    private static String readResponse(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        byte[] body = in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+        return head + new String(body, StandardCharsets.ISO_8859_1);
+    }
+
     /** What SIGTERM (systemctl stop) does: stop accepting, let requests in flight finish, then stop. */
     @Test
     void stopRefusesNewConnectionsAndLetsARequestInFlightFinish() throws Exception {
