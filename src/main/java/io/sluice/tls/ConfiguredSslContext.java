@@ -1,16 +1,9 @@
 package io.sluice.tls;
 
-import java.security.SecureRandom;
 import java.util.List;
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLContextSpi;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLServerSocketFactory;
-import javax.net.ssl.SSLSessionContext;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
 
 /**
  * An initialised SSLContext whose engines come out with our protocols (and cipher suites) already set.
@@ -34,34 +27,19 @@ final class ConfiguredSslContext extends SSLContext {
                 delegate.getProvider(), delegate.getProtocol());
     }
 
-    private static final class Spi extends SSLContextSpi {
+    private static final class Spi extends DelegatingSslContextSpi {
 
-        private final SSLContext delegate;
         private final String[] protocols;
         private final String[] cipherSuites; // null: keep the engine's defaults
 
         Spi(SSLContext delegate, String[] protocols, String[] cipherSuites) {
-            this.delegate = delegate;
+            super(delegate);
             this.protocols = protocols;
             this.cipherSuites = cipherSuites;
         }
 
         @Override
-        protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {
-            // The delegate was initialised before it was wrapped; there is nothing left to set up.
-        }
-
-        @Override
-        protected SSLEngine engineCreateSSLEngine() {
-            return configure(delegate.createSSLEngine());
-        }
-
-        @Override
-        protected SSLEngine engineCreateSSLEngine(String host, int port) {
-            return configure(delegate.createSSLEngine(host, port));
-        }
-
-        private SSLEngine configure(SSLEngine engine) {
+        SSLEngine adapt(SSLEngine engine) {
             engine.setEnabledProtocols(protocols.clone());
             if (cipherSuites != null) {
                 engine.setEnabledCipherSuites(cipherSuites.clone());
@@ -80,26 +58,6 @@ final class ConfiguredSslContext extends SSLContext {
         protected SSLParameters engineGetSupportedSSLParameters() {
             SSLEngine engine = delegate.createSSLEngine();
             return new SSLParameters(engine.getSupportedCipherSuites(), engine.getSupportedProtocols());
-        }
-
-        @Override
-        protected SSLSocketFactory engineGetSocketFactory() {
-            return delegate.getSocketFactory();
-        }
-
-        @Override
-        protected SSLServerSocketFactory engineGetServerSocketFactory() {
-            return delegate.getServerSocketFactory();
-        }
-
-        @Override
-        protected SSLSessionContext engineGetServerSessionContext() {
-            return delegate.getServerSessionContext();
-        }
-
-        @Override
-        protected SSLSessionContext engineGetClientSessionContext() {
-            return delegate.getClientSessionContext();
         }
     }
 }

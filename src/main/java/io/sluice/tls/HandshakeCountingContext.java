@@ -1,15 +1,7 @@
 package io.sluice.tls;
 
-import java.security.SecureRandom;
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLContextSpi;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLServerSocketFactory;
-import javax.net.ssl.SSLSessionContext;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
 
 /**
  * A listener's server SSLContext whose engines report each connection's handshake to the listener's
@@ -28,59 +20,18 @@ public final class HandshakeCountingContext extends SSLContext {
         return new HandshakeCountingContext(context, outcomes);
     }
 
-    private static final class Spi extends SSLContextSpi {
+    private static final class Spi extends DelegatingSslContextSpi {
 
-        private final SSLContext delegate;
         private final HandshakeOutcomes outcomes;
 
         Spi(SSLContext delegate, HandshakeOutcomes outcomes) {
-            this.delegate = delegate;
+            super(delegate);
             this.outcomes = outcomes;
         }
 
         @Override
-        protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {
-            // The delegate was initialised before it was wrapped; there is nothing left to set up.
-        }
-
-        @Override
-        protected SSLEngine engineCreateSSLEngine() {
-            return new HandshakeCountingEngine(delegate.createSSLEngine(), outcomes);
-        }
-
-        @Override
-        protected SSLEngine engineCreateSSLEngine(String host, int port) {
-            return new HandshakeCountingEngine(delegate.createSSLEngine(host, port), outcomes);
-        }
-
-        @Override
-        protected SSLParameters engineGetDefaultSSLParameters() {
-            return delegate.getDefaultSSLParameters();
-        }
-
-        @Override
-        protected SSLParameters engineGetSupportedSSLParameters() {
-            return delegate.getSupportedSSLParameters();
-        }
-
-        @Override
-        protected SSLSocketFactory engineGetSocketFactory() {
-            return delegate.getSocketFactory();
-        }
-
-        @Override
-        protected SSLServerSocketFactory engineGetServerSocketFactory() {
-            return delegate.getServerSocketFactory();
-        }
-
-        @Override
-        protected SSLSessionContext engineGetServerSessionContext() {
-            return delegate.getServerSessionContext();
-        }
-
-        @Override
-        protected SSLSessionContext engineGetClientSessionContext() {
-            return delegate.getClientSessionContext();
+        SSLEngine adapt(SSLEngine engine) {
+            return new HandshakeCountingEngine(engine, outcomes);
         }
     }
 }

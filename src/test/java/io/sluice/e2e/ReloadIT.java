@@ -7,17 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sluice.Sluice;
 import io.sluice.runtime.ControlSocket;
 import io.sluice.runtime.Reloader;
+import io.sluice.testing.Closer;
 import io.sluice.testing.Http;
 import io.sluice.testing.Node;
-import io.sluice.testing.Closer;
 import io.sluice.testing.RunningSluice;
 import io.sluice.testing.TestCertificates;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.CookieManager;
 import java.net.CookiePolicy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,10 +32,13 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -154,10 +163,10 @@ class ReloadIT {
     void aKeptAliveConnectionOfARemovedListenerGets503AndClose() throws Exception {
         Node a = node("a", Node.Sessions.NONE, 0);
         RunningSluice sluice = start(config(HTTP + ", { name = extra, bind = \"127.0.0.1:0\" }", "", a.url()));
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", sluice.port("extra"))) {
+        try (Socket socket = new Socket("127.0.0.1", sluice.port("extra"))) {
             socket.setSoTimeout(10_000);
-            java.io.OutputStream out = socket.getOutputStream();
-            java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
             String request = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
             String first = readResponse(in);
@@ -166,22 +175,22 @@ class ReloadIT {
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
             String second = readResponse(in);
             assertTrue(second.startsWith("HTTP/1.1 503"), second);
-            assertTrue(second.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), second);
+            assertTrue(second.toLowerCase(Locale.ROOT).contains("connection: close"), second);
             assertEquals(-1, in.read(), "the connection stays open");
         }
     }
 
     /** One HTTP/1.1 response with a Content-Length body, head and body as text. */
-    private static String readResponse(java.io.InputStream in) throws java.io.IOException {
+    private static String readResponse(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             int b = in.read();
             if (b < 0) {
-                throw new java.io.EOFException("closed after: " + head);
+                throw new EOFException("closed after: " + head);
             }
             head.append((char) b);
         }
-        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
         byte[] body = in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
         return head + new String(body, StandardCharsets.ISO_8859_1);
     }
