@@ -76,8 +76,8 @@ for _ in 1 2 3; do
   [ "$check" -lt "$best_check" ] && best_check=$check
 done
 log "systemctl start to first proxied response: ${best} ms, of which ExecStartPre=sluice check ~${best_check} ms"
-# The target is 1 s for `sluice run` itself; the bound here leaves room for a loaded CI machine.
-[ "$best" -le 3000 ] || fail "start took ${best} ms"
+# Reported, not asserted: a duration on a shared CI machine says more about its load than
+# about Sluice. What is asserted above is the mechanism (the archive is built and mapped).
 
 log "sluice ctl with the generated token"
 pools=$(ct sluice ctl -c /etc/sluice/sluice.conf pools)
