@@ -98,10 +98,15 @@ public final class Pool implements AutoCloseable {
             ssl = new UndertowXnioSsl(Xnio.getInstance(Pool.class.getClassLoader()), OptionMap.EMPTY, context);
         }
         int responseTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.responseTimeout().toMillis());
+        // READ_TIMEOUT bounds the wait for the backend, including a backend that stops reading
+        // an upload (the response read is armed as soon as the request head is sent). No
+        // WRITE_TIMEOUT: Undertow's HttpClientConnection wraps the connection's sink in one
+        // more WriteTimeoutStreamSinkConduit on every request it sends, so a kept-alive
+        // backend connection grew by one conduit per request, without bound (heap exhausted
+        // after ~200k requests, and every write walking the chain). BackendConnectionReuseIT.
         OptionMap memberOptions = OptionMap.builder()
                 .set(Options.TCP_NODELAY, true)
                 .set(Options.READ_TIMEOUT, responseTimeoutMillis)
-                .set(Options.WRITE_TIMEOUT, responseTimeoutMillis)
                 .getMap();
         UndertowClient client = UndertowClient.getInstance();
         List<MemberConfig> memberConfigs = config.members();
