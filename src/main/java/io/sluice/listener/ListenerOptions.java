@@ -2,26 +2,44 @@ package io.sluice.listener;
 
 import io.sluice.config.LimitsConfig;
 import io.undertow.UndertowOptions;
-import io.undertow.Undertow;
+import org.xnio.OptionMap;
+import org.xnio.Options;
 
-/** Applies the client-side limits to an Undertow builder: one place for every listener. */
+/** The options every listener is opened with: one place for all of them. */
 final class ListenerOptions {
     private ListenerOptions() {
     }
 
-    static void apply(Undertow.Builder builder, LimitsConfig limits, boolean http2) {
-        builder.setServerOption(UndertowOptions.ENABLE_HTTP2, http2)
-                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, (int) Math.min(Integer.MAX_VALUE, limits.maxHeaderSize()))
-                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(limits.requestParseTimeout()))
-                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(limits.idleTimeout()))
+    /** Undertow's options for the connections: the client-side limits and protocol switches. */
+    static OptionMap serverOptions(LimitsConfig limits, boolean http2) {
+        return OptionMap.builder()
+                .set(UndertowOptions.ENABLE_HTTP2, http2)
+                .set(UndertowOptions.MAX_HEADER_SIZE, (int) Math.min(Integer.MAX_VALUE, limits.maxHeaderSize()))
+                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(limits.requestParseTimeout()))
+                .set(UndertowOptions.NO_REQUEST_TIMEOUT, millis(limits.idleTimeout()))
                 // Undertow caps bodies at 2 MiB by default since 2.3.21, which breaks uploads
                 // through the proxy. Its cap also ends an oversize chunked body as if complete
                 // toward the backend, so limits.max-body-size is enforced by BodyLimit instead.
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
-                .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, false)
-                .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, false)
+                .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)
+                .set(UndertowOptions.ALLOW_ENCODED_SLASH, false)
+                .set(UndertowOptions.RECORD_REQUEST_START_TIME, false)
+                // responses to pipelined requests leave in one write (Undertow.start()'s default)
+                .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
                 // per-listener connections, requests, errors and bytes for /metrics
-                .setServerOption(UndertowOptions.ENABLE_STATISTICS, true);
+                .set(UndertowOptions.ENABLE_STATISTICS, true)
+                .getMap();
+    }
+
+    /** The listening socket's options; accepts are spread over the IO threads as Undertow.start() does. */
+    static OptionMap socketOptions(int ioThreads) {
+        return OptionMap.builder()
+                .set(Options.WORKER_IO_THREADS, ioThreads)
+                .set(Options.TCP_NODELAY, true)
+                .set(Options.REUSE_ADDRESSES, true)
+                .set(Options.BALANCING_TOKENS, 1)
+                .set(Options.BALANCING_CONNECTIONS, 2)
+                .set(Options.BACKLOG, 1024)
+                .getMap();
     }
 
     private static int millis(java.time.Duration duration) {

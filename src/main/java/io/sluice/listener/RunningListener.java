@@ -2,47 +2,43 @@ package io.sluice.listener;
 
 import io.sluice.config.ListenerConfig;
 import io.undertow.Undertow;
+import io.undertow.server.ConnectorStatistics;
 import java.net.InetSocketAddress;
-import java.util.List;
+import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
+import org.xnio.channels.AcceptingChannel;
 
 /**
- * A bound listener: its config, its Undertow instance, the address the kernel gave it, and
- * its listening sockets as Undertow reported them at start (kept because {@link Undertow#stop()}
- * forgets them, while draining still needs their counters and their open connections).
+ * A bound listener: its config, its listening socket, Undertow's view of it (open
+ * connections, counters, TLS context), the address the kernel gave it, and a description
+ * for the log.
  */
-public record RunningListener(ListenerConfig config, Undertow undertow, InetSocketAddress address, String description,
-                              List<Undertow.ListenerInfo> sockets) {
-
-    public RunningListener(ListenerConfig config, Undertow undertow, InetSocketAddress address, String description) {
-        this(config, undertow, address, description, List.copyOf(undertow.getListenerInfo()));
-    }
+public record RunningListener(ListenerConfig config, AcceptingChannel<? extends StreamConnection> channel,
+                              Undertow.ListenerInfo socket, InetSocketAddress address, String description) {
 
     /** The same socket serving under a newer config (e.g. another redirect target). */
     public RunningListener withConfig(ListenerConfig newer, String newDescription) {
-        return new RunningListener(newer, undertow, address, newDescription, sockets);
+        return new RunningListener(newer, channel, socket, address, newDescription);
     }
 
     /**
      * Closes the listening socket, so new connections are refused and clients (or the load
-     * balancer in front) go elsewhere at once; connections already open keep being served,
-     * because they run on Sluice's shared worker, which {@link Undertow#stop()} leaves alone.
+     * balancer in front) go elsewhere at once; connections already open keep being served.
      * (Undertow's own {@code ListenerInfo.suspend()} would also close every open connection,
      * cutting requests in flight.)
      */
     public void stopAccepting() {
-        undertow.stop();
+        IoUtils.safeClose(channel);
     }
 
     /** Closes the connections still open (after a drain), then the listening socket if still open. */
     public void stop() {
-        for (Undertow.ListenerInfo socket : sockets) {
-            socket.suspend(); // closes the open connections, from their IO thread
-        }
-        undertow.stop();
+        socket.suspend(); // closes the open connections, from their IO thread
+        IoUtils.safeClose(channel);
     }
 
     /** Undertow's counters for this listener (connections, requests, errors, bytes). */
-    public io.undertow.server.ConnectorStatistics statistics() {
-        return sockets.get(0).getConnectorStatistics();
+    public ConnectorStatistics statistics() {
+        return socket.getConnectorStatistics();
     }
 }

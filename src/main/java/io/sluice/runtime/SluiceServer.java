@@ -4,12 +4,12 @@ import io.sluice.admin.AdminServer;
 import io.sluice.admin.RuntimeState;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.SluiceConfig;
+import io.sluice.listener.ListenerBuffers;
 import io.sluice.listener.ListenerException;
 import io.sluice.listener.ListenerStarter;
 import io.sluice.listener.RunningListener;
 import io.sluice.log.AccessLogs;
 import io.sluice.pool.Pool;
-import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.io.IOException;
@@ -39,7 +39,7 @@ public final class SluiceServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SluiceServer.class);
 
     private final XnioWorker worker;
-    private final DefaultByteBufferPool buffers;
+    private final ListenerBuffers buffers;
     private final GracefulShutdownHandler gracefulShutdown;
     /**
      * The running listeners by name. Read on the request path (redirects look up a bound
@@ -59,7 +59,7 @@ public final class SluiceServer implements AutoCloseable {
     private volatile SluiceConfig fileConfig;
     private final io.sluice.metrics.SluiceMetrics metrics = new io.sluice.metrics.SluiceMetrics();
 
-    private SluiceServer(XnioWorker worker, DefaultByteBufferPool buffers, GracefulShutdownHandler gracefulShutdown) {
+    private SluiceServer(XnioWorker worker, ListenerBuffers buffers, GracefulShutdownHandler gracefulShutdown) {
         this.worker = worker;
         this.buffers = buffers;
         this.gracefulShutdown = gracefulShutdown;
@@ -84,12 +84,12 @@ public final class SluiceServer implements AutoCloseable {
         // One shutdown gate in front of every listener: a stop lets in-flight requests finish.
         HttpHandler dispatch = exchange -> exchange.getAttachment(ListenerIndex.KEY).handle(self[0].generation, exchange);
         GracefulShutdownHandler graceful = new GracefulShutdownHandler(dispatch);
-        SluiceServer server = new SluiceServer(worker, new DefaultByteBufferPool(true, 16 * 1024, -1, 8), graceful);
+        SluiceServer server = new SluiceServer(worker, ListenerBuffers.create(), graceful);
         self[0] = server;
         try {
             server.runtimeState = RuntimeState.load(config.admin().stateFile());
             server.fileConfig = config;
-            server.generation = Generation.build(server.runtimeState.overlay(config), server::boundPort, worker, server.buffers, null,
+            server.generation = Generation.build(server.runtimeState.overlay(config), server::boundPort, worker, server.buffers.http(), null,
                     server.metrics);
             server.runtimeState.applyTo(server.generation.pools());
             ListenerStarter starter = server.starter(config);
@@ -97,7 +97,7 @@ public final class SluiceServer implements AutoCloseable {
                 server.with(listener.name(), starter.start(listener, new ListenerIndex(listener.name(), graceful)));
             }
             if (config.admin().enabled()) {
-                server.admin = AdminServer.start(config.admin(), worker, server.buffers, server::generation, server.runtimeState, server.metrics,
+                server.admin = AdminServer.start(config.admin(), worker, server.buffers.http(), server::generation, server.runtimeState, server.metrics,
                         server::rebuild);
             }
         } catch (ListenerException | IOException e) {
@@ -162,7 +162,7 @@ public final class SluiceServer implements AutoCloseable {
         RuntimeState state = java.util.Objects.equals(config.admin().stateFile(), old.config().admin().stateFile())
                 ? runtimeState : RuntimeState.load(config.admin().stateFile());
         try {
-            next = Generation.build(state.overlay(config), this::boundPort, worker, buffers, old, metrics);
+            next = Generation.build(state.overlay(config), this::boundPort, worker, buffers.http(), old, metrics);
         } catch (StartupException e) {
             return refused("the new configuration could not be built: " + e.getMessage());
         }
@@ -257,7 +257,7 @@ public final class SluiceServer implements AutoCloseable {
                 admin = null;
             }
             if (config.admin().enabled()) {
-                admin = AdminServer.start(config.admin(), worker, buffers, this::generation, runtimeState, metrics, this::rebuild);
+                admin = AdminServer.start(config.admin(), worker, buffers.http(), this::generation, runtimeState, metrics, this::rebuild);
             }
             changes.add("admin listener " + (config.admin().enabled() ? "rebound" : "removed"));
         } catch (IOException e) {
