@@ -121,7 +121,7 @@ public final class Pool implements AutoCloseable {
         SessionAffinity affinity = new SessionAffinity(config.sticky(), members, config.name(),
                 previous != null && sameMembers(previous.config, config) ? previous.affinity : null);
         PoolProxyClient proxyClient = new PoolProxyClient(members, config, affinity, metrics.pool(config.name()));
-        HttpHandler handler = ProxyHandler.builder()
+        HttpHandler proxy = ProxyHandler.builder()
                 .setProxyClient(proxyClient)
                 .setMaxRequestTime(-1) // bounded per read by response-timeout instead: long downloads stay legal
                 .setRewriteHostHeader(!headers.preserveHost())
@@ -129,6 +129,10 @@ public final class Pool implements AutoCloseable {
                 .setMaxConnectionRetries(config.retries())
                 .setNext(new ResponseCodeHandler(503))
                 .build();
+        HttpHandler handler = exchange -> {
+            ProxiedTlsSession.install(exchange);
+            proxy.handleRequest(exchange);
+        };
         List<HealthCheck> checks = new ArrayList<>();
         if (config.health().enabled()) {
             for (Member member : members) {
