@@ -57,6 +57,11 @@
 #   extra PROFILE_SECS [20] s load run per entry with a JFR recording (settings=profile)
 #   and one jcmd Thread.print of the JVM target; top frames go into the report (the
 #   recording is not part of the measured figures)
+#   PROFILER [jfr]: jfr, or async: async-profiler (ASYNC_PROFILER_LIB, the path of its
+#   libasyncProfiler.so, loaded into the running JVM with jcmd JVMTI.agent_load) sampling
+#   CPU with setitimer, so native code (OpenSSL, the JVM, GC, libc) and the time spent in
+#   system calls (charged to the calling frame) are in the profile; collapsed stacks go to
+#   OUT_DIR/profile-<case>-<target>.collapsed, summarised by tools/collapsed-summary.py
 #   Case names: <http|tls|h2>-<1k|64k>, tls-newconn (full TLS handshake per request,
 #   tools/tlsnewconn.c), tls-resume (resumed handshake per request), http-newconn
 
@@ -99,6 +104,8 @@ JVM_WARMUP=${JVM_WARMUP:-$EXT_WARMUP}
 RSS_SAMPLE=${RSS_SAMPLE:-0.5}
 PROFILE=${PROFILE:-}
 PROFILE_SECS=${PROFILE_SECS:-20}
+PROFILER=${PROFILER:-jfr}
+ASYNC_PROFILER_LIB=${ASYNC_PROFILER_LIB:-}
 
 BACKEND1_PORT=18081 BACKEND2_PORT=18082 BACKEND_TLS_PORT=18443
 NGINX_HTTP=28080    NGINX_HTTPS=28443
@@ -898,20 +905,36 @@ for spec in $PROFILE; do
   pc=${spec%%:*} pn=${spec#*:} pi=-1
   for ((i = 0; i < ${#T_NAME[@]}; i++)); do [[ ${T_NAME[i]} == "$pn" ]] && pi=$i; done
   if ((pi < 0)) || [[ ${T_KIND[pi]} != jvm || -z ${T_PID[pi]} ]]; then log "PROFILE: $spec: no such JVM target"; continue; fi
-  pf=$OUT_DIR/profile-$pc-$pn.jfr
-  log "profile: $pc on $pn for ${PROFILE_SECS}s with JFR -> $pf"
-  jcmd "${T_PID[pi]}" JFR.start name=lbbench settings=profile "filename=$pf" >/dev/null 2>&1 ||
-    { log "PROFILE: JFR.start failed"; continue; }
+  if [[ $PROFILER == async ]]; then
+    [[ -s $ASYNC_PROFILER_LIB ]] || { log "PROFILE: PROFILER=async needs ASYNC_PROFILER_LIB (libasyncProfiler.so)"; continue; }
+    pf=$OUT_DIR/profile-$pc-$pn.collapsed
+    log "profile: $pc on $pn for ${PROFILE_SECS}s with async-profiler (itimer) -> $pf"
+    jcmd "${T_PID[pi]}" JVMTI.agent_load "$ASYNC_PROFILER_LIB" '"start,event=itimer,interval=1ms,threads"' >/dev/null 2>&1 ||
+      { log "PROFILE: async-profiler did not start"; continue; }
+  else
+    pf=$OUT_DIR/profile-$pc-$pn.jfr
+    log "profile: $pc on $pn for ${PROFILE_SECS}s with JFR -> $pf"
+    jcmd "${T_PID[pi]}" JFR.start name=lbbench settings=profile "filename=$pf" >/dev/null 2>&1 ||
+      { log "PROFILE: JFR.start failed"; continue; }
+  fi
   ( sleep $((PROFILE_SECS / 2)); jcmd "${T_PID[pi]}" Thread.print >"$OUT_DIR/threads-$pc-$pn.txt" 2>&1 ) &
   tp=$!
   run_one "$pi" "$pc" 0 prof "$PROFILE_SECS"
   wait "$tp"
-  jcmd "${T_PID[pi]}" JFR.stop name=lbbench >/dev/null 2>&1
+  if [[ $PROFILER == async ]]; then
+    jcmd "${T_PID[pi]}" JVMTI.agent_load "$ASYNC_PROFILER_LIB" "\"stop,file=$pf,collapsed,lib\"" >/dev/null 2>&1
+  else
+    jcmd "${T_PID[pi]}" JFR.stop name=lbbench >/dev/null 2>&1
+  fi
   prps=$(awk -F, -v c="$pc" -v n="$pn" '$1 == "prof" && $3 == c && $4 == n { r = $7; u = $19 } END { print r " req/s, " u " us/req" }' "$CSV")
   {
-    echo "#### $pc on $pn (${PROFILE_SECS}s, $prps; JFR settings=profile, CPU time incl. recording)"
+    echo "#### $pc on $pn (${PROFILE_SECS}s, $prps; $PROFILER, CPU time incl. profiling)"
     echo
-    [[ -s $pf ]] && jfr_top "$pf" || echo "(no recording)"
+    if [[ $PROFILER == async ]]; then
+      [[ -s $pf ]] && python3 "$SCRIPT_DIR/tools/collapsed-summary.py" "$pf" || echo "(no profile)"
+    else
+      [[ -s $pf ]] && jfr_top "$pf" || echo "(no recording)"
+    fi
     echo
     echo "IO threads in jcmd Thread.print at mid-run (state and top frames):"
     echo

@@ -88,6 +88,21 @@ SLUICE_COMMIT=$(git -C "$(dirname "$SLUICE_JAR")/.." rev-parse --short HEAD 2>/d
 SLUICE_DIRTY=$(git -C "$(dirname "$SLUICE_JAR")/.." status --porcelain -- src pom.xml 2>/dev/null | head -1)
 log "sluice jar: $SLUICE_JAR (commit $SLUICE_COMMIT${SLUICE_DIRTY:+, with uncommitted changes under src/ or pom.xml})"
 
+# PROFILER=async: async-profiler's agent library from Maven Central (the jar carries it)
+export PROFILER=${PROFILER:-jfr}
+ASYNC_PROFILER_VERSION=${ASYNC_PROFILER_VERSION:-4.2}
+if [[ $PROFILER == async && -z ${ASYNC_PROFILER_LIB:-} ]]; then
+  ap_jar=$HOME/.m2/repository/tools/profiler/async-profiler/$ASYNC_PROFILER_VERSION/async-profiler-$ASYNC_PROFILER_VERSION.jar
+  [[ -s $ap_jar ]] || (cd "$REPO" && ./mvnw -B -q $MVN_ARGS dependency:get -Dartifact=tools.profiler:async-profiler:$ASYNC_PROFILER_VERSION) ||
+    die "cannot fetch tools.profiler:async-profiler:$ASYNC_PROFILER_VERSION"
+  ap_dir=$BENCH/.async-profiler/$ASYNC_PROFILER_VERSION
+  mkdir -p "$ap_dir"
+  unzip -o -q -j "$ap_jar" "linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')/libasyncProfiler.so" -d "$ap_dir" ||
+    die "no libasyncProfiler.so for $(uname -m) in $ap_jar"
+  ASYNC_PROFILER_LIB=$ap_dir/libasyncProfiler.so
+fi
+export ASYNC_PROFILER_LIB=${ASYNC_PROFILER_LIB:-}
+
 # ------------------------------------------------------------------ 3. certificate
 CERT_DIR=$BENCH/cert
 if [[ ! -s $CERT_DIR/server.crt || ! -s $CERT_DIR/server.key ]] ||
@@ -163,7 +178,7 @@ CONSOLE=$OUT_DIR/console.txt
 CMDLINE="$0${*:+ $*}"
 {
   echo "# bench/run.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "# settings (effective environment): $(env | grep -E '^(SLUICE_JAR|QUIET_BUDGET|DURATION|REPS|WARMUP|JVM_WARMUP|CASES|PEERS|ENGINES|SKIP_BUILD|MVN_ARGS|SAVE|SLUICE_JAVA_OPTS|SLUICE_IO_THREADS|CONNS|THREADS|H2_CLIENTS|H2_STREAMS|NEWCONN_CONNS|PIN|PROFILE|PROFILE_SECS)=' | sort | sed "s/=\(.*\)/='\1'/" | tr '\n' ' ')"
+  echo "# settings (effective environment): $(env | grep -E '^(SLUICE_JAR|QUIET_BUDGET|DURATION|REPS|WARMUP|JVM_WARMUP|CASES|PEERS|ENGINES|SKIP_BUILD|MVN_ARGS|SAVE|SLUICE_JAVA_OPTS|SLUICE_IO_THREADS|CONNS|THREADS|H2_CLIENTS|H2_STREAMS|NEWCONN_CONNS|PIN|PROFILE|PROFILE_SECS|PROFILER|ASYNC_PROFILER_LIB)=' | sort | sed "s/=\(.*\)/='\1'/" | tr '\n' ' ')"
   echo "# command: $CMDLINE"
   echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r)"
   echo "# java: $("$SLUICE_JAVA" -version 2>&1 | tr '\n' ' ')"
@@ -172,7 +187,7 @@ CMDLINE="$0${*:+ $*}"
 } >"$CONSOLE"
 cat "$CONSOLE" >&2
 set +e
-BUILTIN="$PEERS sluice" "$BENCH/lbbench.sh" 2>&1 | tee -a "$CONSOLE"
+BUILTIN="$PEERS sluice" "$BENCH/lbbench.sh" "$@" 2>&1 | tee -a "$CONSOLE"
 rc=${PIPESTATUS[0]}
 set -e
 T1=$(date +%s)

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Summarises an async-profiler CPU profile in collapsed form, recorded with the `threads`
+and `lib` options (lbbench.sh PROFILER=async): where the proxy's CPU goes, Java and native.
+
+    bench/tools/collapsed-summary.py FILE.collapsed
+
+Each line is `[thread tid=N];frame;...;leaf COUNT`, root first. Native frames are
+`library`symbol` (or a bare library path when the library is stripped, like libcrypto);
+Java frames are `package/Class.method`. With event=itimer the kernel's time in a system
+call is charged to the user frame that made it, so the libc wrapper (write, epoll_wait...)
+stands for the system call.
+
+Prints markdown: CPU by thread kind, by component of the leaf frame (self), by component
+anywhere on the stack (inclusive), and the hottest leaf frames."""
+import collections
+import re
+import sys
+
+SYSCALLS = {"read", "write", "readv", "writev", "__libc_read", "__libc_write", "__write", "__read",
+            "epoll_wait", "epoll_ctl", "epoll_pwait", "accept", "accept4", "__libc_accept", "close", "__close",
+            "sendmsg", "recvmsg", "__libc_sendmsg", "__libc_recvmsg", "syscall", "shutdown", "poll", "__poll",
+            "clock_gettime", "__clock_gettime", "futex", "__futex_abstimed_wait_common", "pthread_cond_timedwait",
+            "pthread_cond_wait", "pthread_cond_signal", "__lll_lock_wait", "sched_yield", "__sched_yield",
+            "madvise", "mprotect", "getsockopt", "setsockopt", "fcntl", "__fcntl64_nocancel_adjusted", "ioctl",
+            "connect", "__libc_connect", "socket", "nanosleep", "__nanosleep", "__GI___clock_nanosleep", "clock_nanosleep"}
+
+# (prefix of a Java frame's class, component); the first match wins, so specific before general
+JAVA_COMPONENTS = [
+    ("io/sluice/", "Sluice's own code"),
+    ("io/undertow/server/handlers/proxy/", "Undertow proxy (ProxyHandler, connection pool)"),
+    ("io/undertow/client/", "Undertow HTTP client (backend side)"),
+    ("io/undertow/server/protocol/http2/", "Undertow HTTP/2"),
+    ("io/undertow/protocols/http2/", "Undertow HTTP/2"),
+    ("io/undertow/server/protocol/", "Undertow server protocol (parse, write)"),
+    ("io/undertow/protocols/ssl/", "Undertow TLS conduit"),
+    ("io/undertow/util/", "Undertow utilities (HeaderMap, strings)"),
+    ("io/undertow/conduits/", "Undertow conduits (chunked, fixed length)"),
+    ("io/undertow/", "Undertow, other"),
+    ("org/wildfly/openssl/", "wildfly-openssl (Java side)"),
+    ("sun/security/ssl/", "JSSE"),
+    ("com/sun/crypto/", "JDK crypto (AES-GCM, GHASH)"),
+    ("sun/security/", "JDK security, other"),
+    ("org/xnio/", "XNIO"),
+    ("sun/nio/ch/", "NIO sockets and epoll (Java side)"),
+    ("com/codahale/", "metrics"),
+    ("ch/qos/logback/", "logback"),
+    ("java/", "JDK (java.*)"),
+    ("jdk/", "JDK (jdk.*)"),
+]
+OPENSSL_LIBS = ("libcrypto", "libssl", "libwfssl")
+# the frames every thread starts with: not a component of the work
+THREAD_ROOTS = {"clone3", "clone", "start_thread", "__libc_start_call_main", "__libc_start_main"}
+
+
+def thread_kind(name):
+    if re.match(r"(G1|GC Thread|VM Thread|Service Thread)", name):
+        return "GC and VM threads"
+    if "Compiler" in name:
+        return "JIT compilers"
+    if "I/O" in name or "Accept" in name:
+        return "XNIO IO threads (request path)"
+    return "other threads"
+
+
+def component(frame, thread):
+    """One frame -> its component."""
+    if "`" in frame or frame.startswith("/"):
+        lib, _, sym = frame.partition("`")
+        if any(k in lib for k in OPENSSL_LIBS):
+            return "OpenSSL (libcrypto, libssl)"
+        if "libc.so" in lib or "libpthread" in lib:
+            if sym in THREAD_ROOTS:
+                return None
+            plain = re.sub(r"^(__GI_)?_*(libc_)?", "", sym)
+            return "system calls (kernel time)" if sym in SYSCALLS or plain in SYSCALLS else "libc (memcpy, malloc...)"
+        if "libjvm" in lib:
+            kind = thread_kind(thread)
+            if kind == "JIT compilers":
+                return "JVM: JIT compilation"
+            if kind == "GC and VM threads" or re.search(r"G1|GC|Barrier|CardTable|Heap", sym):
+                return "JVM: garbage collection"
+            return "JVM runtime (allocation, stubs, safepoints)"
+        if "libnio" in lib or "libnet" in lib or "libjava" in lib:
+            return "JDK native glue (libnio, libnet, libjava)"
+        return "native, other (" + lib.rsplit("/", 1)[-1] + ")"
+    if frame in ("[unknown]", "[unknown_Java]", "[not_walkable_Java]") or frame.startswith("["):
+        return "unwalkable frames"
+    for prefix, name in JAVA_COMPONENTS:
+        if frame.startswith(prefix):
+            return name
+    return "Java, other"
+
+
+def main(path):
+    by_thread, self_c, incl_c, leaves = (collections.Counter() for _ in range(4))
+    total = 0
+    with open(path) as f:
+        for line in f:
+            stack, _, count = line.rstrip("\n").rpartition(" ")
+            if not count.isdigit():
+                continue
+            n = int(count)
+            frames = stack.split(";")
+            thread = frames[0][1:].split(" tid=")[0] if frames[0].startswith("[") else "?"
+            frames = frames[1:] if frames[0].startswith("[") else frames
+            if not frames:
+                continue
+            total += n
+            by_thread[thread_kind(thread)] += n
+            leaf = frames[-1]
+            self_c[component(leaf, thread)] += n
+            leaves[leaf] += n
+            for comp in {component(fr, thread) for fr in frames} - {None}:
+                incl_c[comp] += n
+    if total == 0:
+        print("no samples")
+        return
+    print(f"{total} CPU samples (setitimer, 1 ms)\n")
+    print("| % | thread kind |\n|---:|---|")
+    for k, c in by_thread.most_common():
+        print(f"| {100 * c / total:.1f} | {k} |")
+    print("\n| self % | component of the leaf frame |\n|---:|---|")
+    for k, c in self_c.most_common():
+        print(f"| {100 * c / total:.1f} | {k} |")
+    print("\n| total % | component anywhere on the stack |\n|---:|---|")
+    for k, c in incl_c.most_common(16):
+        print(f"| {100 * c / total:.1f} | {k} |")
+    print("\n| self % | hottest leaf frames |\n|---:|---|")
+    for k, c in leaves.most_common(25):
+        print(f"| {100 * c / total:.1f} | `{k}` |")
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1])
+    except BrokenPipeError:  # piped into head
+        pass
