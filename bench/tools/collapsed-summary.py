@@ -52,6 +52,52 @@ OPENSSL_LIBS = ("libcrypto", "libssl", "libwfssl")
 THREAD_ROOTS = {"clone3", "clone", "start_thread", "__libc_start_call_main", "__libc_start_main"}
 
 
+# The proxy's stages, for the request-path summary: a sample goes to the stage of the frame
+# nearest its leaf among the specific patterns, else among the generic ones (GENERIC).
+stages = [
+  ("DefaultByteBufferPool", "buffer pool (a synchronized WeakHashMap per allocation)"),
+  ("WorkerThread.executeAfter", "backend read timeout (timer, per-request wrapper)"),
+  ("ReadTimeoutStreamSourceConduit.<init>", "backend read timeout (timer, per-request wrapper)"),
+  ("HttpOpenListener.<init>", "backend read timeout (timer, per-request wrapper)"),
+  ("io/undertow/client/http/ResponseParser", "backend response head: parse into a HeaderMap"),
+  ("io/undertow/client/http/HttpResponseParser", "backend response head: parse into a HeaderMap"),
+  ("io/undertow/server/protocol/http/HttpRequestParser", "client request head: parse"),
+  ("io/undertow/server/protocol/http2/", "HTTP/2 framing, HPACK"),
+  ("io/undertow/protocols/http2/", "HTTP/2 framing, HPACK"),
+  ("io/sluice/", "Sluice's handlers (and the Undertow calls they make)"),
+  ("ProxyHandler$ResponseCallback", "response: copy headers, commit, write to the client"),
+  ("ProxyHandler$ProxyAction", "request: build and write to the backend"),
+  ("HttpClientConnection.sendRequest", "request: build and write to the backend"),
+  ("io/undertow/client/", "backend connection, other"),
+  ("ProxyHandler", "proxy handler, other (pool, completion)"),
+  ("sun/security/ssl", "TLS (JSSE, JDK crypto)"), ("com/sun/crypto", "TLS (JSSE, JDK crypto)"),
+  ("ghash_processBlocks", "TLS (JSSE, JDK crypto)"), ("counterMode_AESCrypt", "TLS (JSSE, JDK crypto)"),
+  ("org/wildfly/openssl", "TLS (OpenSSL and its JNI)"), ("libcrypto", "TLS (OpenSSL and its JNI)"), ("libssl", "TLS (OpenSSL and its JNI)"),
+  ("io/undertow/protocols/ssl", "TLS conduit"),
+  ("io/undertow/server/", "Undertow server: exchange, conduits, completion"),
+  ("io/undertow/", "Undertow, other"),
+  ("org/xnio/", "XNIO event loop and channels"), ("sun/nio/ch", "XNIO event loop and channels"),
+]
+GENERIC = ("io/undertow/client/", "ProxyHandler", "io/undertow/server/", "io/undertow/", "org/xnio/", "sun/nio/ch")
+specific = [x for x in stages if x[0] not in GENERIC]; generic = [x for x in stages if x[0] in GENERIC]
+
+
+def stage(frames, thread, leaf_component):
+    if leaf_component == "system calls (kernel time)":
+        return "system calls (kernel time)"
+    kind = thread_kind(thread)
+    if kind in ("JIT compilers", "GC and VM threads"):
+        return kind
+    if leaf_component == "JVM: garbage collection":
+        return "GC (on the IO thread)"
+    for group in (specific, generic):
+        for f in reversed(frames):
+            for pat, label in group:
+                if pat in f:
+                    return label
+    return "other"
+
+
 def thread_kind(name):
     if re.match(r"(G1|GC Thread|VM Thread|Service Thread)", name):
         return "GC and VM threads"
@@ -92,7 +138,7 @@ def component(frame, thread):
 
 
 def main(path):
-    by_thread, self_c, incl_c, leaves = (collections.Counter() for _ in range(4))
+    by_thread, self_c, incl_c, leaves, stages_c = (collections.Counter() for _ in range(5))
     total = 0
     with open(path) as f:
         for line in f:
@@ -109,6 +155,7 @@ def main(path):
             by_thread[thread_kind(thread)] += n
             leaf = frames[-1]
             self_c[component(leaf, thread)] += n
+            stages_c[stage(frames, thread, component(leaf, thread))] += n
             leaves[leaf] += n
             for comp in {component(fr, thread) for fr in frames} - {None}:
                 incl_c[comp] += n
@@ -121,6 +168,9 @@ def main(path):
         print(f"| {100 * c / total:.1f} | {k} |")
     print("\n| self % | component of the leaf frame |\n|---:|---|")
     for k, c in self_c.most_common():
+        print(f"| {100 * c / total:.1f} | {k} |")
+    print("\n| % | stage of the proxy (nearest to the leaf) |\n|---:|---|")
+    for k, c in stages_c.most_common():
         print(f"| {100 * c / total:.1f} | {k} |")
     print("\n| total % | component anywhere on the stack |\n|---:|---|")
     for k, c in incl_c.most_common(16):
