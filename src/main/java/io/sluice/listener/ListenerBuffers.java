@@ -1,7 +1,6 @@
 package io.sluice.listener;
 
 import io.undertow.connector.ByteBufferPool;
-import io.undertow.server.DefaultByteBufferPool;
 
 /**
  * The process's buffer pools, one set for every listener and generation.
@@ -13,7 +12,7 @@ import io.undertow.server.DefaultByteBufferPool;
  * @param tlsHeap   TLS records for the JDK engine: JSSE encrypts and decrypts in the record
  *                  buffer, and its AES-GCM takes the intrinsic (AES-NI, CLMUL) path only for
  *                  array-backed buffers; on direct ones GHASH reads 64-bit words one by one
- *                  (bench/README.md has the profiles). The socket copy into the JDK's cached
+ *                  (README, Performance). The socket copy into the JDK's cached
  *                  direct buffer costs far less.
  */
 public record ListenerBuffers(ByteBufferPool http, ByteBufferPool tlsDirect, ByteBufferPool tlsHeap) {
@@ -21,10 +20,14 @@ public record ListenerBuffers(ByteBufferPool http, ByteBufferPool tlsDirect, Byt
     /** A TLS record of 16 KiB plus header, padding and tag fits (Undertow's own TLS pool size). */
     private static final int TLS_BUFFER_SIZE = 17 * 1024;
 
+    /**
+     * The pools keep up to 1024 HTTP and 512 TLS buffers of each kind beyond the threads' own
+     * caches (16 and 8.5 MiB): a burst's buffers are reused, not kept forever.
+     */
     public static ListenerBuffers create() {
-        return new ListenerBuffers(new DefaultByteBufferPool(true, 16 * 1024, -1, 8),
-                new DefaultByteBufferPool(true, TLS_BUFFER_SIZE, -1, 12),
-                new DefaultByteBufferPool(false, TLS_BUFFER_SIZE, -1, 12));
+        return new ListenerBuffers(new ThreadCachedBufferPool(true, 16 * 1024, 8, 1024),
+                new ThreadCachedBufferPool(true, TLS_BUFFER_SIZE, 12, 512),
+                new ThreadCachedBufferPool(false, TLS_BUFFER_SIZE, 12, 512));
     }
 
     /** The record buffers for a listener whose TLS engine is {@code engine} ("openssl" or "jdk"). */
