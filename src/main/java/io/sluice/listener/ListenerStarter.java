@@ -77,10 +77,10 @@ public final class ListenerStarter {
         OpenListener openListener;
         UndertowXnioSsl ssl = null;
         AcceptingChannel<? extends StreamConnection> channel;
+        HttpOpenListener http1 = new HttpOpenListener(buffers.http(), serverOptions);
         try {
             if (config.isHttps()) {
                 ServerTls tls = serverTls(config);
-                HttpOpenListener http1 = new HttpOpenListener(buffers.http(), serverOptions);
                 http1.setRootHandler(root);
                 openListener = config.http2() ? alpn(http1, root, serverOptions) : http1;
                 ssl = new UndertowXnioSsl(worker.getXnio(), OptionMap.EMPTY, buffers.tls(tls.engine()), counting(config, tls));
@@ -94,7 +94,6 @@ public final class ListenerStarter {
                 }
                 description = describe(config, tls);
             } else {
-                HttpOpenListener http1 = new HttpOpenListener(buffers.http(), serverOptions);
                 // h2c: an HTTP/1.1 request with Upgrade: h2c switches the connection to HTTP/2
                 http1.setRootHandler(config.http2() ? new Http2UpgradeHandler(root) : root);
                 openListener = http1;
