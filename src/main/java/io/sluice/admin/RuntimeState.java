@@ -73,7 +73,7 @@ public final class RuntimeState {
                     changed = true;
                 }
             }
-            pools.put(pool.name(), changed ? copyWithMembers(pool, members) : pool);
+            pools.put(pool.name(), changed ? pool.withMembers(members) : pool);
         }
         if (!changed) {
             return config;
@@ -81,13 +81,6 @@ public final class RuntimeState {
         return new SluiceConfig(config.source(), config.listeners(), config.routes(), pools, config.denyMethods(), config.trustedProxies(),
                 config.headers(), config.limits(), config.accessLog(), config.ioThreads(), config.drainTimeout(), config.controlSocket(),
                 config.admin());
-    }
-
-    private static PoolConfig copyWithMembers(PoolConfig p, java.util.List<MemberConfig> members) {
-        return new PoolConfig(p.name(), members, p.method(), p.sticky(), p.health(), p.internalOrigins(), p.dropInternalCookieDomain(),
-                p.connectTimeout(), p.responseTimeout(), p.websocketIdleTimeout(), p.connectionsPerThread(), p.cachedConnectionsPerThread(),
-                p.idleConnectionTtl(), p.requestQueue(), p.queueTimeout(), p.retries(), p.problemRetry(), p.ejectAfterFailures(),
-                p.ejectOn5xx(), p.maxEjectionTime(), p.slowStart(), p.retryAfter(), p.unavailablePage(), p.tls());
     }
 
     synchronized void memberAdded(String pool, MemberConfig member, boolean inFile) {

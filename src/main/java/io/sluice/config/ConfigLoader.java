@@ -464,10 +464,28 @@ public final class ConfigLoader {
                 stickyConfig, health, internalOrigins,
                 pool.bool("drop-internal-cookie-domain"), positive(pool, "connect-timeout"), positive(pool, "response-timeout"),
                 positive(pool, "websocket-idle-timeout"), connections, cached, positive(pool, "idle-connection-ttl"),
-                requestQueue(pool), positive(pool, "queue-timeout"), pool.integer("retries", 0, 10), positive(pool, "problem-retry"),
+                requestQueue(pool), positive(pool, "queue-timeout"), pool.integer("max-connections", 1, 1_000_000),
+                pool.integer("max-pending", 1, 1_000_000),
+                new RetryPolicy(pool.integer("retries", 0, RetryPolicy.MAX_RETRIES), retryCauses(pool), positive(pool, "retry-deadline")),
+                positive(pool, "problem-retry"),
                 pool.integer("eject-after-failures", 1, 1000), pool.bool("eject-on-5xx"), positive(pool, "max-ejection-time"),
                 pool.duration("slow-start"), unavailable.duration("retry-after"), page,
                 new BackendTlsConfig(verify, caBundle));
+    }
+
+    /** A pool's or route's retry-on: the failures after which another member is tried. */
+    private static Set<RetryPolicy.Cause> retryCauses(Section section) {
+        Set<RetryPolicy.Cause> causes = java.util.EnumSet.noneOf(RetryPolicy.Cause.class);
+        for (String text : section.strings("retry-on")) {
+            RetryPolicy.Cause cause = RetryPolicy.Cause.of(text);
+            if (cause == null) {
+                section.error("retry-on", "\"" + text + "\" is not a retry cause",
+                        "connect-failure, empty-response or response-timeout; [] never retries");
+            } else {
+                causes.add(cause);
+            }
+        }
+        return causes;
     }
 
     private static int requestQueue(Section pool) {
@@ -592,8 +610,15 @@ public final class ConfigLoader {
             if (!rewrite.isEmpty() && status != 0) {
                 route.error("rewrite", "a fixed-status route has nothing to rewrite", null);
             }
+            PoolConfig target = pools.get(pool);
+            int routeRetries = route.isGiven("retries") ? route.integer("retries", 0, RetryPolicy.MAX_RETRIES) : -1;
+            Set<RetryPolicy.Cause> routeRetryOn = route.isGiven("retry-on") ? retryCauses(route) : null;
+            if ((routeRetries >= 0 || routeRetryOn != null) && status != 0) {
+                route.error(route.isGiven("retries") ? "retries" : "retry-on", "a fixed-status route has nothing to retry", null);
+            }
+            RetryPolicy retry = target == null ? null : target.retry().overriddenBy(routeRetries, routeRetryOn);
             routes.add(new RouteConfig(name, prefix, host.isEmpty() ? null : host, pool.isEmpty() ? null : pool,
-                    rewrite.isEmpty() ? null : rewrite, status, methods(route, "deny-methods")));
+                    rewrite.isEmpty() ? null : rewrite, status, methods(route, "deny-methods"), retry));
         }
         return routes;
     }

@@ -21,7 +21,9 @@ public record PoolConfig(
         Duration idleConnectionTtl,
         int requestQueue,
         Duration queueTimeout,
-        int retries,
+        int maxConnections,
+        int maxPending,
+        RetryPolicy retry,
         Duration problemRetry,
         int ejectAfterFailures,
         boolean ejectOn5xx,
@@ -37,6 +39,14 @@ public record PoolConfig(
     public PoolConfig {
         members = List.copyOf(members);
         internalOrigins = List.copyOf(internalOrigins);
+    }
+
+    /** The same pool with another member list (members added or removed at run time). */
+    public PoolConfig withMembers(List<MemberConfig> newMembers) {
+        return new PoolConfig(name, newMembers, method, sticky, health, internalOrigins, dropInternalCookieDomain, connectTimeout,
+                responseTimeout, websocketIdleTimeout, connectionsPerThread, cachedConnectionsPerThread, idleConnectionTtl, requestQueue,
+                queueTimeout, maxConnections, maxPending, retry, problemRetry, ejectAfterFailures, ejectOn5xx, maxEjectionTime, slowStart,
+                retryAfter, unavailablePage, tls);
     }
 
     public boolean hasHttpsMembers() {

@@ -4,9 +4,11 @@ import java.util.Set;
 
 /**
  * A path prefix (and optional host) sent to a pool, with an optional prefix rewrite;
- * or answered with a fixed status when {@code status} is non-zero.
+ * or answered with a fixed status when {@code status} is non-zero. {@code retry} is the
+ * pool's retry policy with the route's overrides applied (null on a fixed-status route).
  */
-public record RouteConfig(String name, String prefix, String host, String pool, String rewrite, int status, Set<String> denyMethods) {
+public record RouteConfig(String name, String prefix, String host, String pool, String rewrite, int status, Set<String> denyMethods,
+                          RetryPolicy retry) {
 
     public RouteConfig {
         denyMethods = Set.copyOf(denyMethods);

@@ -70,6 +70,12 @@ final class Section {
         return site.containsKey(key);
     }
 
+    /** Whether the site's file gave this key a value other than null (null keeps an inherited value). */
+    boolean isGiven(String key) {
+        ConfigValue written = site.get(key);
+        return written != null && written.valueType() != ConfigValueType.NULL;
+    }
+
     void error(String key, String message, String hint) {
         problems.add(origin(key), key == null ? path : path(key), message, hint);
     }

@@ -68,9 +68,27 @@ public final class PrometheusText {
         for (PoolMetrics p : metrics.pools()) {
             sample(out, "sluice_pool_redirect_leaks_total", "pool=\"" + escape(p.pool) + "\"", p.redirectLeaks.getCount());
         }
-        header(out, "sluice_pool_retries_total", "counter", "Extra attempts after a member failed or was busy.");
+        header(out, "sluice_pool_attempt_failures_total", "counter",
+                "Attempts that ended without a response head, by cause (connect-failure: nothing was sent).");
         for (PoolMetrics p : metrics.pools()) {
-            sample(out, "sluice_pool_retries_total", "pool=\"" + escape(p.pool) + "\"", p.retries.getCount());
+            for (io.sluice.config.RetryPolicy.Cause cause : io.sluice.config.RetryPolicy.Cause.values()) {
+                sample(out, "sluice_pool_attempt_failures_total", "pool=\"" + escape(p.pool) + "\",cause=\"" + cause.configName() + "\"",
+                        p.attemptFailures(cause));
+            }
+        }
+        header(out, "sluice_pool_retries_total", "counter", "Extra attempts on another member, by the cause of the failed one.");
+        for (PoolMetrics p : metrics.pools()) {
+            for (io.sluice.config.RetryPolicy.Cause cause : io.sluice.config.RetryPolicy.Cause.values()) {
+                sample(out, "sluice_pool_retries_total", "pool=\"" + escape(p.pool) + "\",cause=\"" + cause.configName() + "\"",
+                        p.retries(cause));
+            }
+        }
+        header(out, "sluice_pool_overflows_total", "counter", "Requests answered 503 at once because the pool was at a limit.");
+        for (PoolMetrics p : metrics.pools()) {
+            for (PoolMetrics.Limit limit : PoolMetrics.Limit.values()) {
+                sample(out, "sluice_pool_overflows_total", "pool=\"" + escape(p.pool) + "\",limit=\"" + limit.configName() + "\"",
+                        p.overflows(limit));
+            }
         }
         header(out, "sluice_route_requests_total", "counter", "Requests a route matched.");
         metrics.routes().forEach((route, counter) -> sample(out, "sluice_route_requests_total", "route=\"" + escape(route) + "\"", counter.getCount()));

@@ -1,10 +1,12 @@
 package io.sluice.pool;
 
+import io.sluice.config.RetryPolicy;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.proxy.ProxyCallback;
 import io.undertow.server.handlers.proxy.ProxyConnection;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
 
@@ -13,7 +15,12 @@ import org.xnio.XnioExecutor;
  * connect-timeout (XNIO has no connect timeout of its own). Whichever comes first wins:
  * the connection, a failure, or the timer; a connection that arrives after the timer
  * fired is closed. A timeout takes the member out of rotation and lets the proxy
- * handler try another member.
+ * handler try another member. Every way it fails is a connect-failure for the retry
+ * policy: nothing of the request was sent.
+ *
+ * <p>It also holds the attempt's places under the pool's limits: a place in the pool's
+ * pending count while it waits in a busy member's queue, and for an upgrade one of the
+ * member's connections until that exclusive connection closes.
  */
 final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyConnection>, Runnable {
     private static final long serialVersionUID = 1L;
@@ -23,17 +30,18 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
     private final Member member;
     private final RequestTrace trace;
     private final boolean upgrade;
-    private final boolean queued;
+    /** The pool's count of requests waiting in members' queues, when this attempt is one of them; else null. */
+    private final AtomicInteger pending;
     private XnioExecutor.Key timer;
 
     ConnectAttempt(HttpServerExchange exchange, ProxyCallback<ProxyConnection> delegate, Member member, RequestTrace trace,
-                   boolean upgrade, boolean queued) {
+                   boolean upgrade, AtomicInteger pending) {
         this.exchange = exchange;
         this.delegate = delegate;
         this.member = member;
         this.trace = trace;
         this.upgrade = upgrade;
-        this.queued = queued;
+        this.pending = pending;
     }
 
     /**
@@ -54,13 +62,28 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
         if (timer != null) {
             timer.remove();
         }
+        if (pending != null) {
+            pending.decrementAndGet();
+        }
+        return true;
+    }
+
+    /** Ends an attempt that got no connection: its places are given back and the failure recorded. */
+    private boolean finishFailed() {
+        if (!finish()) {
+            return false;
+        }
+        if (upgrade) {
+            member.upgradeClosed();
+        }
+        trace.failed(RetryPolicy.Cause.CONNECT_FAILURE);
         return true;
     }
 
     /** The connect timer fired. */
     @Override
     public void run() {
-        if (compareAndSet(false, true)) {
+        if (finishFailed()) {
             member.markFailed("no connection within connect-timeout");
             delegate.failed(exchange);
         }
@@ -68,6 +91,9 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
 
     @Override
     public void completed(HttpServerExchange exchange, ProxyConnection connection) {
+        if (upgrade) {
+            member.upgradeOpened();
+        }
         if (!finish()) {
             IoUtils.safeClose(connection.getConnection());
             return;
@@ -78,6 +104,13 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
             // An upgrade gets an exclusive backend connection that Undertow never returns to
             // its pool: after a 101 it becomes a Tunnel, otherwise it is closed with the
             // exchange, so a client cannot pile up backend connections with Upgrade headers.
+            // It holds its place under the member's max-connections until it closes.
+            // (Undertow opens it on this IO thread, so it cannot close between the two lines.)
+            if (connection.getConnection().isOpen()) {
+                connection.getConnection().addCloseListener(closed -> member.upgradeClosed());
+            } else {
+                member.upgradeClosed();
+            }
             exchange.addExchangeCompleteListener((done, next) -> {
                 if (done.getStatusCode() != 101) {
                     IoUtils.safeClose(connection.getConnection());
@@ -90,7 +123,8 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
 
     @Override
     public void failed(HttpServerExchange exchange) {
-        if (finish()) {
+        boolean queued = pending != null;
+        if (finishFailed()) {
             if (queued) {
                 trace.queueFailed(); // the member was busy, not broken (Undertow's queue timeout lands here)
             }
@@ -100,7 +134,7 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
 
     @Override
     public void queuedRequestFailed(HttpServerExchange exchange) {
-        if (finish()) {
+        if (finishFailed()) {
             trace.queueFailed(); // its queue was full: load, not failure
             delegate.queuedRequestFailed(exchange);
         }
@@ -108,7 +142,7 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
 
     @Override
     public void couldNotResolveBackend(HttpServerExchange exchange) {
-        if (finish()) {
+        if (finishFailed()) {
             delegate.couldNotResolveBackend(exchange);
         }
     }

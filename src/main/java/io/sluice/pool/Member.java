@@ -44,6 +44,14 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     private final io.sluice.metrics.MemberMetrics metrics;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    /** Exclusive (upgraded) backend connections open or being opened: Undertow's pool does not count them. */
+    private final AtomicInteger upgraded = new AtomicInteger();
+    /**
+     * Exclusive connections ever opened. Undertow's pool counts them into its open
+     * connections when they open but never counts them out, so its count less this one is
+     * the pooled connections open now.
+     */
+    private final java.util.concurrent.atomic.AtomicLong upgradesOpened = new java.util.concurrent.atomic.AtomicLong();
 
     private volatile MemberState state;
     private volatile int weight;
@@ -127,6 +135,38 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
 
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /**
+     * Takes a place for an upgrade's exclusive connection under max-connections, which
+     * counts the pooled connections too; false when the member has none left.
+     */
+    boolean reserveUpgrade() {
+        if (upgraded.incrementAndGet() + pooledConnections() > pool.maxConnections()) {
+            upgraded.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Pooled (not upgraded) backend connections to this member open now. */
+    public int pooledConnections() {
+        return (int) Math.max(0, connections.getOpenConnections() - upgradesOpened.get());
+    }
+
+    /** Undertow's pool handed over an exclusive connection (whether or not the attempt still wants it). */
+    void upgradeOpened() {
+        upgradesOpened.incrementAndGet();
+    }
+
+    /** An upgrade's exclusive connection closed, or was never opened. */
+    void upgradeClosed() {
+        upgraded.decrementAndGet();
+    }
+
+    /** Upgraded (WebSocket) connections to this member open now. */
+    public int upgradedConnections() {
+        return upgraded.get();
     }
 
     /** Healthy and not ejected: able to serve, whatever its state says it may serve. */

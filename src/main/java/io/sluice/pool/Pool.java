@@ -126,7 +126,10 @@ public final class Pool implements AutoCloseable {
                 .setMaxRequestTime(-1) // bounded per read by response-timeout instead: long downloads stay legal
                 .setRewriteHostHeader(!headers.preserveHost())
                 .setReuseXForwarded(true) // untrusted X-Forwarded-* are removed before this handler runs
-                .setMaxConnectionRetries(config.retries())
+                // the bound Undertow counts against; the request's own policy (its route's, or
+                // the pool's) is applied by the proxy client before each further attempt
+                .setMaxConnectionRetries(io.sluice.config.RetryPolicy.MAX_RETRIES)
+                .setIdempotentRequestPredicate(new RetryDecision(config.responseTimeout().toNanos(), metrics.pool(config.name())))
                 .setNext(new ResponseCodeHandler(503))
                 .build();
         HttpHandler handler = exchange -> {

@@ -2,6 +2,8 @@ package io.sluice.pool;
 
 import io.sluice.config.MemberState;
 import io.sluice.config.PoolConfig;
+import io.sluice.config.RetryPolicy;
+import io.sluice.metrics.PoolMetrics;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.proxy.ProxyCallback;
 import io.undertow.server.handlers.proxy.ProxyClient;
@@ -10,6 +12,7 @@ import io.undertow.server.handlers.proxy.ProxyConnectionPool;
 import io.undertow.util.Headers;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -39,10 +42,17 @@ final class PoolProxyClient implements ProxyClient {
     private final long queueTimeoutMillis;
     /** A failure sooner than this after connecting is a dead keep-alive connection, worth one more try. */
     private final long quickFailureNanos;
-    private final io.sluice.metrics.PoolMetrics retries;
+    private final PoolMetrics metrics;
+    /** For requests that were not routed by a route with its own policy. */
+    private final RetryPolicy retry;
+    private final int maxPending;
+    /** Requests of this pool waiting in a busy member's queue now. */
+    private final AtomicInteger pending = new AtomicInteger();
 
-    PoolProxyClient(Member[] members, PoolConfig config, SessionAffinity affinity, io.sluice.metrics.PoolMetrics metrics) {
-        this.retries = metrics;
+    PoolProxyClient(Member[] members, PoolConfig config, SessionAffinity affinity, PoolMetrics metrics) {
+        this.metrics = metrics;
+        this.retry = config.retry();
+        this.maxPending = config.maxPending();
         this.members = members;
         this.method = config.method();
         this.schedule = schedule(members);
@@ -76,30 +86,67 @@ final class PoolProxyClient implements ProxyClient {
     public void getConnection(ProxyTarget target, HttpServerExchange exchange, ProxyCallback<ProxyConnection> callback,
                               long unusedTimeout, TimeUnit unusedTimeUnit) {
         RequestTrace trace = RequestTrace.of(exchange);
+        if (trace.attempts() > 0) {
+            if (!retryAllowed(trace, System.nanoTime())) {
+                noMember(exchange, trace, callback);
+                return;
+            }
+            metrics.retried(trace.lastFailure());
+        }
         Member member = choose(exchange, trace);
         if (member == null) {
-            if (trace.nanosSinceConnected(System.nanoTime()) >= 0) {
-                callback.couldNotResolveBackend(exchange); // a member was reached and failed: 502/504
-            } else {
-                unavailable.send(exchange);
-            }
+            noMember(exchange, trace, callback);
             return;
-        }
-        if (trace.attempts() > 0) {
-            retries.retried();
         }
         trace.attempt(member);
         boolean upgrade = exchange.getRequestHeaders().contains(Headers.UPGRADE);
+        if (upgrade && !member.reserveUpgrade()) {
+            overflow(exchange, PoolMetrics.Limit.MAX_CONNECTIONS);
+            return;
+        }
         ProxyConnectionPool connections = member.connections();
         // A member whose connections are all busy queues the request (Undertow's pool):
         // that is load, not failure. The queue wait is bounded by Undertow itself and ends
         // (queue-timeout) without blaming the member; only real connects get the timer.
         boolean queued = !upgrade && connections.available() == ProxyConnectionPool.AvailabilityType.FULL;
-        ConnectAttempt attempt = new ConnectAttempt(exchange, callback, member, trace, upgrade, queued);
+        if (queued && pending.incrementAndGet() > maxPending) {
+            pending.decrementAndGet();
+            overflow(exchange, PoolMetrics.Limit.MAX_PENDING);
+            return;
+        }
+        ConnectAttempt attempt = new ConnectAttempt(exchange, callback, member, trace, upgrade, queued ? pending : null);
         connections.connect(target, exchange, attempt, queued ? queueTimeoutMillis : -1, TimeUnit.MILLISECONDS, upgrade);
         if (!queued) {
             attempt.armTimer(connectTimeoutMillis);
         }
+    }
+
+    /**
+     * Whether the failed attempt may be followed by another: its cause is one the policy
+     * retries on, attempts and time are left. That the request can be replayed at all was
+     * settled where the failure happened (a connect failure sent nothing; after a send,
+     * {@link RetryDecision} lets only idempotent requests without a body through).
+     */
+    private boolean retryAllowed(RequestTrace trace, long now) {
+        RetryPolicy policy = trace.retryPolicy() != null ? trace.retryPolicy() : retry;
+        RetryPolicy.Cause cause = trace.lastFailure();
+        return cause != null && policy.retriesOn(cause) && trace.attempts() <= policy.retries()
+                && now - trace.startNanos() < policy.deadline().toNanos();
+    }
+
+    /** No (further) member for this request: 502/504 when one was reached and failed, else 503 with Retry-After. */
+    private void noMember(HttpServerExchange exchange, RequestTrace trace, ProxyCallback<ProxyConnection> callback) {
+        if (trace.nanosSinceConnected(System.nanoTime()) >= 0) {
+            callback.couldNotResolveBackend(exchange);
+        } else {
+            unavailable.send(exchange);
+        }
+    }
+
+    /** A pool limit is reached: 503 with Retry-After at once, counted, rather than more load on a member. */
+    private void overflow(HttpServerExchange exchange, PoolMetrics.Limit limit) {
+        metrics.overflowed(limit);
+        unavailable.send(exchange);
     }
 
     /** The choice choose() would make, described, without taking a turn in the sequence. */

@@ -1,5 +1,6 @@
 package io.sluice.pool;
 
+import io.sluice.config.RetryPolicy;
 import io.sluice.config.StickyConfig;
 import io.undertow.client.ClientConnection;
 import io.undertow.server.HttpServerExchange;
@@ -34,6 +35,9 @@ public final class RequestTrace {
     private String originalUri;
     private String originalQuery;
     private String protocol;
+    private RetryPolicy retry;
+    private boolean bodyless;
+    private RetryPolicy.Cause lastFailure;
 
     public RequestTrace(long startNanos) {
         this.startNanos = startNanos;
@@ -62,6 +66,34 @@ public final class RequestTrace {
             out.append('?').append(originalQuery);
         }
         out.append(' ').append(protocol);
+    }
+
+    /**
+     * What the route allows to be retried, and whether the request has a body: read when
+     * the request is routed, before any of a body could have been consumed.
+     */
+    public void retry(RetryPolicy policy, boolean hasNoBody) {
+        this.retry = policy;
+        this.bodyless = hasNoBody;
+    }
+
+    /** The route's retry policy, or null when the request was not routed (the pool's applies). */
+    RetryPolicy retryPolicy() {
+        return retry;
+    }
+
+    /** The request had no body when it was routed, so sending it again sends all of it. */
+    boolean bodyless() {
+        return bodyless;
+    }
+
+    void failed(RetryPolicy.Cause cause) {
+        lastFailure = cause;
+    }
+
+    /** Why the last attempt failed, or null when none did. */
+    public RetryPolicy.Cause lastFailure() {
+        return lastFailure;
     }
 
     /** The scheme the client used as far as Sluice can trust it: the connection's, or a trusted proxy's. */
@@ -170,6 +202,14 @@ public final class RequestTrace {
         if (upstreamStartNanos != 0 && upstreamHeadersNanos == 0) {
             upstreamHeadersNanos = nanos;
         }
+    }
+
+    /**
+     * Whether the member has been silent for (nearly) the response timeout since the
+     * connection was handed over: the backend read timeout fires then, not sooner.
+     */
+    public boolean silentFor(long now, long responseTimeoutNanos) {
+        return upstreamStartNanos != 0 && now - upstreamStartNanos >= responseTimeoutNanos - responseTimeoutNanos / 20;
     }
 
     /** Nanoseconds since the last backend connection was obtained, or -1 when none was. */

@@ -1,5 +1,6 @@
 package io.sluice.route;
 
+import io.sluice.config.RetryPolicy;
 import io.sluice.http.HopByHop;
 import io.sluice.pool.Pool;
 import io.sluice.pool.RequestTrace;
@@ -112,9 +113,10 @@ final class ResponseRewriting implements ResponseCommitListener {
         if (exchange.getStatusCode() != 503) {
             return;
         }
-        long waited = trace.nanosSinceConnected(now);
-        if (waited >= 0) {
-            exchange.setStatusCode(waited >= responseTimeoutNanos - responseTimeoutNanos / 20 ? 504 : 502);
+        if (trace.lastFailure() == RetryPolicy.Cause.RESPONSE_TIMEOUT) {
+            exchange.setStatusCode(504);
+        } else if (trace.nanosSinceConnected(now) >= 0) {
+            exchange.setStatusCode(502);
         } else if (!exchange.getResponseHeaders().contains(Headers.RETRY_AFTER)) {
             exchange.getResponseHeaders().put(Headers.RETRY_AFTER, retryAfterSeconds); // no member could be reached
         }

@@ -90,7 +90,8 @@ public final class RouteHandler implements HttpHandler {
             Responses.plain(exchange, 404, null);
             return;
         }
-        RequestTrace.of(exchange).routeName(route.name);
+        RequestTrace trace = RequestTrace.of(exchange);
+        trace.routeName(route.name);
         route.requests.inc();
         if (MethodGuardHandler.denies(route.deniedMethods, exchange)) {
             Responses.plain(exchange, 403, "method " + exchange.getRequestMethod() + " is not allowed here");
@@ -127,8 +128,9 @@ public final class RouteHandler implements HttpHandler {
         exchange.setReasonPhrase(ResponseRewriting.NOT_RELAYED);
         exchange.addResponseCommitListener(route.responseRewriting);
         if (RequestBodyGuard.needed(exchange, maxBodySize)) {
-            RequestBodyGuard.install(exchange, maxBodySize, RequestTrace.of(exchange)::abortBackendForOversizeBody);
+            RequestBodyGuard.install(exchange, maxBodySize, trace::abortBackendForOversizeBody);
         }
+        trace.retry(route.config.retry(), exchange.isRequestComplete());
         route.pool.handler().handleRequest(exchange);
     }
 

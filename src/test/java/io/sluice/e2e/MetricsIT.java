@@ -71,7 +71,7 @@ class MetricsIT {
                 assertEquals(2, value(after, "sluice_route_requests_total{route=\"/leaky/app\"}"));
                 assertEquals(12, value(after, "sluice_listener_requests_total{listener=\"http\"}"));
                 assertTrue(value(after, "sluice_listener_sent_bytes_total{listener=\"http\"}") > 0);
-                assertTrue(after.contains("sluice_pool_retries_total{pool=\"app\"} 0"), "retries are counted per pool");
+                assertTrue(after.contains("sluice_pool_retries_total{pool=\"app\",cause=\"connect-failure\"} 0"), "retries are counted per pool");
                 promtoolAccepts(after);
 
                 // the same metrics are MBeans

@@ -118,7 +118,7 @@ public final class WireHttp {
         return new Response(statusLine, headers, body.toByteArray());
     }
 
-    private static String line(InputStream in) throws IOException {
+    static String line(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         int previous = -1;
         while (true) {
