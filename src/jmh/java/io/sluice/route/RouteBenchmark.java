@@ -61,7 +61,7 @@ public class RouteBenchmark {
     private static RouteTable table(SluiceConfig config) {
         List<Route> routes = new ArrayList<>();
         for (RouteConfig route : config.routes()) {
-            routes.add(new Route(route, null, null, new Counter())); // pools are not read by matching
+            routes.add(new Route(route, null, null, new Counter(), null, new Counter())); // pools are not read by matching
         }
         return new RouteTable(routes);
     }

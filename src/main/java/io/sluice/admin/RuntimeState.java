@@ -80,7 +80,7 @@ public final class RuntimeState {
         }
         return new SluiceConfig(config.source(), config.listeners(), config.routes(), pools, config.denyMethods(), config.trustedProxies(),
                 config.headers(), config.limits(), config.accessLog(), config.ioThreads(), config.drainTimeout(), config.controlSocket(),
-                config.admin());
+                config.admin(), config.rateLimit());
     }
 
     synchronized void memberAdded(String pool, MemberConfig member, boolean inFile) {

@@ -109,7 +109,11 @@ public final class ConfigLoader {
         certificateDefaults = root.defaultsOf("certificate-defaults");
         List<ListenerConfig> listeners = readListeners(root);
         Map<String, PoolConfig> pools = readPools(root);
-        List<RouteConfig> routes = readRoutes(root, pools);
+        Section rateLimitSection = root.section("rate-limit");
+        int rateLimitClients = rateLimitSection.integer("clients", 1024, 16_777_216);
+        RateLimitConfig rateLimit = new RateLimitConfig(rate(rateLimitSection, "per-client"), 0,
+                rateLimitSection.integer("burst", 0, 1_000_000), rateLimitClients);
+        List<RouteConfig> routes = readRoutes(root, pools, rateLimitClients);
         Set<String> denyMethods = methods(root, "deny-methods");
         List<Cidr> trustedProxies = new ArrayList<>();
         for (String text : root.strings("trusted-proxies")) {
@@ -153,7 +157,7 @@ public final class ConfigLoader {
         }
         problems.throwIfAny();
         return new SluiceConfig(source, listeners, routes, pools, denyMethods, trustedProxies, headersConfig, limitsConfig,
-                accessLogConfig, ioThreads, drainTimeout, controlSocket, admin);
+                accessLogConfig, ioThreads, drainTimeout, controlSocket, admin, rateLimit);
     }
 
     // ---------------------------------------------------------------- listeners
@@ -488,6 +492,29 @@ public final class ConfigLoader {
         return causes;
     }
 
+    /** A request rate: "20/s", "300/m", a number (per second), or 0 for no limit. */
+    private static double rate(Section section, String key) {
+        String text = section.string(key).replace(" ", "");
+        double perSecond;
+        try {
+            if (text.endsWith("/s")) {
+                perSecond = Double.parseDouble(text.substring(0, text.length() - 2));
+            } else if (text.endsWith("/m")) {
+                perSecond = Double.parseDouble(text.substring(0, text.length() - 2)) / 60;
+            } else {
+                perSecond = Double.parseDouble(text);
+            }
+        } catch (NumberFormatException e) {
+            section.error(key, "\"" + text + "\" is not a request rate", "e.g. \"20/s\" or \"300/m\"; 0 for no limit");
+            return 0;
+        }
+        if (!(perSecond >= 0) || perSecond > RateLimitConfig.MAX_RATE || Double.isInfinite(perSecond)) {
+            section.error(key, "rate " + text + " is outside 0.." + (int) RateLimitConfig.MAX_RATE + " per second", null);
+            return 0;
+        }
+        return perSecond;
+    }
+
     private static int requestQueue(Section pool) {
         int queue = pool.integer("request-queue", 0, 1_000_000);
         if (queue == 0) {
@@ -556,7 +583,7 @@ public final class ConfigLoader {
 
     // ---------------------------------------------------------------- routes
 
-    private List<RouteConfig> readRoutes(Section root, Map<String, PoolConfig> pools) {
+    private List<RouteConfig> readRoutes(Section root, Map<String, PoolConfig> pools, int clients) {
         List<RouteConfig> routes = new ArrayList<>();
         Map<String, Section> names = new HashMap<>();
         Map<String, Section> matches = new HashMap<>();
@@ -617,8 +644,11 @@ public final class ConfigLoader {
                 route.error(route.isGiven("retries") ? "retries" : "retry-on", "a fixed-status route has nothing to retry", null);
             }
             RetryPolicy retry = target == null ? null : target.retry().overriddenBy(routeRetries, routeRetryOn);
+            Section routeRate = route.section("rate-limit");
+            RateLimitConfig rateLimit = new RateLimitConfig(rate(routeRate, "per-client"), rate(routeRate, "total"),
+                    routeRate.integer("burst", 0, 1_000_000), clients);
             routes.add(new RouteConfig(name, prefix, host.isEmpty() ? null : host, pool.isEmpty() ? null : pool,
-                    rewrite.isEmpty() ? null : rewrite, status, methods(route, "deny-methods"), retry));
+                    rewrite.isEmpty() ? null : rewrite, status, methods(route, "deny-methods"), retry, rateLimit));
         }
         return routes;
     }

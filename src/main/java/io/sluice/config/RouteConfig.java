@@ -5,10 +5,11 @@ import java.util.Set;
 /**
  * A path prefix (and optional host) sent to a pool, with an optional prefix rewrite;
  * or answered with a fixed status when {@code status} is non-zero. {@code retry} is the
- * pool's retry policy with the route's overrides applied (null on a fixed-status route).
+ * pool's retry policy with the route's overrides applied (null on a fixed-status route);
+ * {@code rateLimit} the route's own request-rate limit, besides the Sluice-wide one.
  */
 public record RouteConfig(String name, String prefix, String host, String pool, String rewrite, int status, Set<String> denyMethods,
-                          RetryPolicy retry) {
+                          RetryPolicy retry, RateLimitConfig rateLimit) {
 
     public RouteConfig {
         denyMethods = Set.copyOf(denyMethods);

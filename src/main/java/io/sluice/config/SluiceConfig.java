@@ -20,7 +20,8 @@ public record SluiceConfig(
         int ioThreads,
         Duration drainTimeout,
         Path controlSocket,
-        AdminConfig admin) {
+        AdminConfig admin,
+        RateLimitConfig rateLimit) {
 
     public SluiceConfig {
         listeners = List.copyOf(listeners);

@@ -90,6 +90,9 @@ public final class PrometheusText {
                         p.overflows(limit));
             }
         }
+        header(out, "sluice_rate_limited_total", "counter", "Requests answered 429 by a rate limit (scope: sluice, or the route).");
+        metrics.rateLimited().forEach((scope, counter) -> sample(out, "sluice_rate_limited_total", "scope=\"" + escape(scope) + "\"",
+                counter.getCount()));
         header(out, "sluice_route_requests_total", "counter", "Requests a route matched.");
         metrics.routes().forEach((route, counter) -> sample(out, "sluice_route_requests_total", "route=\"" + escape(route) + "\"", counter.getCount()));
         Map<String, io.undertow.server.ConnectorStatistics> listeners = metrics.listeners();

@@ -19,6 +19,7 @@ public final class SluiceMetrics implements AutoCloseable {
     private final Map<String, PoolMetrics> pools = new ConcurrentHashMap<>();
     private final JmxReporter jmx;
     private final Map<String, com.codahale.metrics.Counter> routes = new ConcurrentHashMap<>();
+    private final Map<String, com.codahale.metrics.Counter> rateLimited = new ConcurrentHashMap<>();
     private final Map<String, ListenerTlsMetrics> listenerTls = new ConcurrentHashMap<>();
     /** The running listeners' own counters, replaced on every start and reload. */
     private volatile Map<String, io.undertow.server.ConnectorStatistics> listeners = Map.of();
@@ -44,6 +45,15 @@ public final class SluiceMetrics implements AutoCloseable {
     }
 
     /** Requests a route matched, kept by route name across reloads. */
+    /** Requests refused by a rate limit: scope "sluice" for the Sluice-wide one, else the route's name. */
+    public com.codahale.metrics.Counter rateLimited(String scope) {
+        return rateLimited.computeIfAbsent(scope, key -> registry.counter(MetricRegistry.name("sluice", "rate-limited", scope)));
+    }
+
+    Map<String, com.codahale.metrics.Counter> rateLimited() {
+        return rateLimited;
+    }
+
     public com.codahale.metrics.Counter route(String name) {
         return routes.computeIfAbsent(name, key -> registry.counter(MetricRegistry.name("sluice", "route", name, "requests")));
     }

@@ -17,9 +17,15 @@ final class Route {
     final ResponseRewriting responseRewriting;
     final Set<HttpString> deniedMethods;
     final com.codahale.metrics.Counter requests;
+    /** The route's own request-rate limit, or null. */
+    final io.sluice.ratelimit.RateLimiter rateLimit;
+    final com.codahale.metrics.Counter rateLimited;
 
-    Route(RouteConfig config, Pool pool, ResponseRewriting responseRewriting, com.codahale.metrics.Counter requests) {
+    Route(RouteConfig config, Pool pool, ResponseRewriting responseRewriting, com.codahale.metrics.Counter requests,
+          io.sluice.ratelimit.RateLimiter rateLimit, com.codahale.metrics.Counter rateLimited) {
         this.requests = requests;
+        this.rateLimit = rateLimit;
+        this.rateLimited = rateLimited;
         this.config = config;
         this.name = config.name();
         this.prefix = config.prefix();

@@ -8,6 +8,9 @@ import io.sluice.http.MethodGuardHandler;
 import io.sluice.http.Responses;
 import io.sluice.pool.Pool;
 import io.sluice.pool.RequestTrace;
+import io.sluice.ratelimit.ClientAddress;
+import io.sluice.ratelimit.RateLimitHandler;
+import io.sluice.ratelimit.RateLimiter;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import java.net.URI;
@@ -26,14 +29,16 @@ import java.util.Set;
 public final class RouteHandler implements HttpHandler {
     private final RouteTable table;
     private final long maxBodySize;
+    private final ClientAddress clients;
 
-    private RouteHandler(RouteTable table, long maxBodySize) {
+    private RouteHandler(RouteTable table, long maxBodySize, ClientAddress clients) {
         this.table = table;
         this.maxBodySize = maxBodySize;
+        this.clients = clients;
     }
 
     /** Builds the table; every pool named by a route must be in {@code pools}. */
-    public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools, long maxBodySize,
+    public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools, long maxBodySize, ClientAddress clients,
                                      io.sluice.metrics.SluiceMetrics metrics) {
         Map<String, ResponseRewriting> rewritingByPool = new HashMap<>();
         for (Pool pool : pools.values()) {
@@ -42,9 +47,10 @@ public final class RouteHandler implements HttpHandler {
         List<Route> built = new ArrayList<>();
         for (RouteConfig route : routes) {
             Pool pool = route.pool() == null ? null : pools.get(route.pool());
-            built.add(new Route(route, pool, pool == null ? null : rewritingByPool.get(pool.name()), metrics.route(route.name())));
+            built.add(new Route(route, pool, pool == null ? null : rewritingByPool.get(pool.name()), metrics.route(route.name()),
+                    route.rateLimit().enabled() ? new RateLimiter(route.rateLimit()) : null, metrics.rateLimited(route.name())));
         }
-        return new RouteHandler(new RouteTable(built), maxBodySize);
+        return new RouteHandler(new RouteTable(built), maxBodySize, clients);
     }
 
     /** ProxyPassReverse for a pool, derived from every route that sends traffic to it. */
@@ -96,6 +102,13 @@ public final class RouteHandler implements HttpHandler {
         if (MethodGuardHandler.denies(route.deniedMethods, exchange)) {
             Responses.plain(exchange, 403, "method " + exchange.getRequestMethod() + " is not allowed here");
             return;
+        }
+        if (route.rateLimit != null) {
+            long wait = route.rateLimit.admit(clients.key(exchange));
+            if (wait > 0) {
+                RateLimitHandler.refuse(exchange, wait, route.rateLimited);
+                return;
+            }
         }
         if (route.pool == null) {
             Responses.plain(exchange, route.config.status(), null);

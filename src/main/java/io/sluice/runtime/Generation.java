@@ -8,6 +8,9 @@ import io.sluice.http.RedirectToHttpsHandler;
 import io.sluice.http.RequestHeadersHandler;
 import io.sluice.log.AccessLogHandler;
 import io.sluice.pool.Pool;
+import io.sluice.ratelimit.ClientAddress;
+import io.sluice.ratelimit.RateLimitHandler;
+import io.sluice.ratelimit.RateLimiter;
 import io.sluice.route.RouteHandler;
 import io.sluice.tls.TlsMaterialException;
 import io.undertow.server.HttpHandler;
@@ -57,10 +60,14 @@ public final class Generation implements AutoCloseable {
             pools.values().forEach(Pool::close);
             throw new StartupException(e.getMessage());
         }
-        RouteHandler routes = RouteHandler.build(config.routes(), pools, config.limits().maxBodySize(), metrics);
+        ClientAddress clients = new ClientAddress(config.trustedProxies());
+        RouteHandler routes = RouteHandler.build(config.routes(), pools, config.limits().maxBodySize(), clients, metrics);
+        HttpHandler guarded = new MethodGuardHandler(config.denyMethods(), routes);
+        if (config.rateLimit().enabled()) {
+            guarded = new RateLimitHandler(new RateLimiter(config.rateLimit()), clients, metrics.rateLimited("sluice"), guarded);
+        }
         // Header hygiene first, so that even a denied request carries a request id in the log.
-        HttpHandler proxy = new RequestHeadersHandler(config.trustedProxies(), config.headers().requestIdHeader(),
-                new MethodGuardHandler(config.denyMethods(), routes));
+        HttpHandler proxy = new RequestHeadersHandler(config.trustedProxies(), config.headers().requestIdHeader(), guarded);
         Map<String, HttpHandler> handlers = new java.util.HashMap<>();
         for (ListenerConfig listener : config.listeners()) {
             HttpHandler inner = proxy;
