@@ -36,10 +36,11 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     private static final Logger LOG = LoggerFactory.getLogger(Member.class);
 
     private final String poolName;
-    private final MemberConfig config;
+    /** What the current generation's file says of this member and its pool (swapped when a reload carries it over). */
+    private volatile MemberConfig config;
+    /** Its place in the pool's session tables: fixed for the member's life, never a position in a list. */
     private final int index;
-    private final PoolConfig pool;
-    private final long slowStartNanos;
+    private volatile PoolConfig pool;
     private final ProxyConnectionPool connections;
     private final io.sluice.metrics.MemberMetrics metrics;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -77,7 +78,6 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         this.pool = pool;
         this.state = config.state();
         this.weight = config.weight();
-        this.slowStartNanos = pool.slowStart().toNanos();
         this.metrics = metrics;
         // Built last: ProxyConnectionPool copies the limits below in its constructor.
         this.connections = new ProxyConnectionPool(this, config.url(), ssl, client, options);
@@ -85,6 +85,65 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
 
     public String name() {
         return config.name();
+    }
+
+    /** Who this member is across generations: its name and URL. */
+    String identity() {
+        return identity(config);
+    }
+
+    static String identity(MemberConfig config) {
+        return config.name() + " " + config.url();
+    }
+
+    /**
+     * Whether this member, with its connection pool, can serve the next generation as is:
+     * everything its Undertow pool copied at construction is unchanged. Otherwise the next
+     * generation gets a new member that inherits this one's health (see inheritHealth).
+     */
+    boolean carriesOverTo(PoolConfig next, MemberConfig nextConfig) {
+        PoolConfig now = pool;
+        return identity().equals(identity(nextConfig))
+                && now.connectionsPerThread() == next.connectionsPerThread()
+                && now.cachedConnectionsPerThread() == next.cachedConnectionsPerThread()
+                && now.idleConnectionTtl().equals(next.idleConnectionTtl())
+                && now.requestQueue() == next.requestQueue()
+                && now.responseTimeout().equals(next.responseTimeout())
+                // a CA bundle may have new contents under the same name: its members get new connections
+                && now.tls().equals(next.tls()) && next.tls().caBundle() == null;
+    }
+
+    /** The next generation's settings for a member it carries over; its health, ejection and connections stay. */
+    void reconfigure(MemberConfig nextConfig, PoolConfig nextPool) {
+        config = nextConfig;
+        pool = nextPool;
+        state = nextConfig.state();
+        weight = nextConfig.weight();
+        if (!nextPool.health().enabled()) {
+            healthy = true; // nothing would ever check it again
+        }
+    }
+
+    /** A member replacing {@code previous} (same identity, new connection settings) keeps its verdicts. */
+    void inheritHealth(Member previous) {
+        healthy = previous.healthy || !pool.health().enabled();
+        lastCheck = previous.lastCheck;
+        lastSessionRequest = previous.lastSessionRequest;
+        ejectedUntil = previous.ejectedUntil;
+        ejectionStreak = previous.ejectionStreak;
+        consecutiveFailures.set(previous.consecutiveFailures.get());
+        rampStart.set(previous.rampStart.get());
+    }
+
+    /** The pool object responsible for closing this member: the generation that last took it over. */
+    private volatile Object owner;
+
+    void owner(Object pool) {
+        owner = pool;
+    }
+
+    boolean ownedBy(Object pool) {
+        return owner == pool;
     }
 
     public String route() {
@@ -200,6 +259,7 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     public double effectiveWeight() {
         long since = rampStart.get();
         int full = weight;
+        long slowStartNanos = pool.slowStart().toNanos();
         if (since == 0 || slowStartNanos == 0) {
             return full;
         }
@@ -310,6 +370,7 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     }
 
     private void comeBack(String why) {
+        long slowStartNanos = pool.slowStart().toNanos();
         if (slowStartNanos > 0) {
             rampStart.set(System.nanoTime());
         }

@@ -12,7 +12,9 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.ResponseCodeHandler;
 import io.undertow.server.handlers.proxy.ProxyHandler;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
@@ -34,9 +36,14 @@ public final class Pool implements AutoCloseable {
     private final List<HealthCheck> checks;
     private final PoolProxyClient proxyClient;
     private final io.sluice.metrics.PoolMetrics metrics;
+    private final List<Runnable> onCommit;
+    /** The next never-used place in the session tables, carried from generation to generation. */
+    private final int nextSlot;
 
     private Pool(PoolConfig config, Member[] members, HttpHandler proxyHandler, SessionAffinity affinity, List<HealthCheck> checks,
-                 PoolProxyClient proxyClient, io.sluice.metrics.PoolMetrics metrics) {
+                 PoolProxyClient proxyClient, io.sluice.metrics.PoolMetrics metrics, List<Runnable> onCommit, int nextSlot) {
+        this.onCommit = onCommit;
+        this.nextSlot = nextSlot;
         this.config = config;
         this.members = members;
         this.proxyHandler = proxyHandler;
@@ -75,8 +82,14 @@ public final class Pool implements AutoCloseable {
     }
 
     /**
-     * @param previous the pool of the same name in the generation being replaced, or null:
-     *                 its learned sessions carry over when the members are the same
+     * Builds the pool for a new generation. Members that persist (same name and URL) are
+     * carried over from {@code previous} with their health, ejection, slow start, requests
+     * in flight, connections and metrics, and keep their place in the session tables, so a
+     * reload or a member added or removed beside them changes nothing for them; what was
+     * learned about sessions carries over too. Nothing of {@code previous} changes until
+     * {@link #commit()}: a generation that is built and then discarded leaves it as it was.
+     *
+     * @param previous the pool of the same name in the running generation, or null
      */
     public static Pool build(PoolConfig config, HeadersConfig headers, XnioWorker worker, ByteBufferPool buffers, Pool previous,
                              io.sluice.metrics.SluiceMetrics metrics) throws TlsMaterialException {
@@ -109,17 +122,40 @@ public final class Pool implements AutoCloseable {
                 .set(Options.READ_TIMEOUT, responseTimeoutMillis)
                 .getMap();
         UndertowClient client = UndertowClient.getInstance();
+        Map<String, Member> before = new HashMap<>();
+        if (previous != null) {
+            for (Member member : previous.members) {
+                before.put(member.identity(), member);
+            }
+        }
         List<MemberConfig> memberConfigs = config.members();
         Member[] members = new Member[memberConfigs.size()];
+        List<Runnable> onCommit = new ArrayList<>();
+        SlotAllocator slots = new SlotAllocator(previous == null ? 0 : previous.nextSlot, before.values());
         for (int i = 0; i < members.length; i++) {
-            members[i] = new Member(config.name(), memberConfigs.get(i), i, config, client, ssl, memberOptions,
-                    metrics.member(config.name(), memberConfigs.get(i).name()));
+            MemberConfig memberConfig = memberConfigs.get(i);
+            Member earlier = before.get(Member.identity(memberConfig));
+            if (earlier != null && earlier.carriesOverTo(config, memberConfig)) {
+                members[i] = earlier;
+                onCommit.add(() -> earlier.reconfigure(memberConfig, config));
+                continue;
+            }
+            int slot = earlier != null ? earlier.index() : slots.next();
+            members[i] = new Member(config.name(), memberConfig, slot, config, client, ssl, memberOptions,
+                    metrics.member(config.name(), memberConfig.name()));
+            if (earlier != null) {
+                members[i].inheritHealth(earlier);
+            }
         }
         if (memberTrust != null) {
             memberTrust.watch(members);
         }
-        SessionAffinity affinity = new SessionAffinity(config.sticky(), members, config.name(),
-                previous != null && sameMembers(previous.config, config) ? previous.affinity : null);
+        Member[] bySlot = new Member[slots.highest(members) + 1];
+        for (Member member : members) {
+            bySlot[member.index()] = member;
+        }
+        SessionAffinity affinity = new SessionAffinity(config.sticky(), members, bySlot, config.name(),
+                previous != null ? previous.affinity : null);
         PoolProxyClient proxyClient = new PoolProxyClient(members, config, affinity, metrics.pool(config.name()));
         HttpHandler proxy = ProxyHandler.builder()
                 .setProxyClient(proxyClient)
@@ -139,12 +175,68 @@ public final class Pool implements AutoCloseable {
         List<HealthCheck> checks = new ArrayList<>();
         if (config.health().enabled()) {
             for (Member member : members) {
-                HealthCheck check = new HealthCheck(member, config.health(), client, worker.getIoThread(), ssl, buffers);
-                checks.add(check);
-                check.start();
+                checks.add(new HealthCheck(member, config.health(), client, worker.getIoThread(), ssl, buffers));
             }
         }
-        return new Pool(config, members, handler, affinity, checks, proxyClient, metrics.pool(config.name()));
+        Pool pool = new Pool(config, members, handler, affinity, checks, proxyClient, metrics.pool(config.name()), onCommit,
+                slots.nextAfter());
+        for (Member member : members) {
+            if (member != before.get(member.identity())) {
+                member.owner(pool); // new members are this pool's to close, whether or not it is committed
+            }
+        }
+        return pool;
+    }
+
+    /**
+     * The pool goes live (its generation is being swapped in): members carried over take
+     * their new settings and become this pool's to close, and its health checks start.
+     * The previous generation's pool then closes only the members it kept to itself.
+     */
+    public void commit() {
+        onCommit.forEach(Runnable::run);
+        proxyClient.weightsChanged(); // carried members' weights may have changed with their settings
+        for (Member member : members) {
+            member.owner(this);
+        }
+        checks.forEach(HealthCheck::start);
+    }
+
+    /**
+     * Places in the session tables for new members: never one a current or just-removed
+     * member holds, so a session learned on a member that left is not taken for a
+     * newcomer's; counting up (the tables hold 16 bits) and only then filling gaps.
+     */
+    private static final class SlotAllocator {
+        private static final int LIMIT = 65_535;
+        private final java.util.BitSet taken = new java.util.BitSet();
+        private int next;
+
+        SlotAllocator(int next, java.util.Collection<Member> previous) {
+            this.next = next;
+            previous.forEach(member -> taken.set(member.index()));
+        }
+
+        int next() {
+            int slot = next < LIMIT ? next++ : taken.nextClearBit(0);
+            if (slot >= LIMIT) {
+                throw new IllegalStateException("a pool cannot hold more than " + LIMIT + " members");
+            }
+            taken.set(slot);
+            return slot;
+        }
+
+        int nextAfter() {
+            return next;
+        }
+
+        int highest(Member[] members) {
+            int highest = -1;
+            for (Member member : members) {
+                highest = Math.max(highest, member.index());
+            }
+            return highest;
+        }
     }
 
     public String name() {
@@ -195,22 +287,18 @@ public final class Pool implements AutoCloseable {
         return affinity.learned() == null ? 0 : affinity.learned().memoryBytes();
     }
 
-    /** Learned session indexes stay valid while the old members keep their places (new ones may follow). */
-    private static boolean sameMembers(PoolConfig before, PoolConfig after) {
-        List<String> old = before.members().stream().map(m -> m.name() + " " + m.url()).toList();
-        List<String> now = after.members().stream().map(m -> m.name() + " " + m.url()).toList();
-        return now.size() >= old.size() && now.subList(0, old.size()).equals(old);
-    }
-
     public void stopHealthChecks() {
         checks.forEach(HealthCheck::stop);
     }
 
+    /** Stops its health checks and closes the members it still owns (not those a newer generation carried over). */
     @Override
     public void close() {
         checks.forEach(HealthCheck::stop);
         for (Member member : members) {
-            member.close();
+            if (member.ownedBy(this)) {
+                member.close();
+            }
         }
     }
 }

@@ -155,7 +155,7 @@ final class PoolProxyClient implements ProxyClient {
         RequestTrace trace = new RequestTrace(System.nanoTime());
         int stuck = affinity.find(exchange, trace);
         if (stuck >= 0) {
-            Member member = members[stuck];
+            Member member = affinity.member(stuck);
             String mode = trace.stickySource().name().toLowerCase(java.util.Locale.ROOT);
             if (member.keepsSessions()) {
                 out.put("member", member.name());
@@ -216,7 +216,7 @@ final class PoolProxyClient implements ProxyClient {
         if (trace.attempts() == 0) {
             int stuck = affinity.find(exchange, trace);
             if (stuck >= 0) {
-                Member member = members[stuck];
+                Member member = affinity.member(stuck);
                 member.sessionRequest(); // its session is alive, whatever serves it now
                 if (member.keepsSessions()) {
                     trace.outcome(StickyOutcome.HIT);

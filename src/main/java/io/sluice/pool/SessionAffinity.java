@@ -21,6 +21,8 @@ import java.util.HexFormat;
 final class SessionAffinity {
     private final StickyConfig config;
     private final Member[] members;
+    /** Members by their place in the session tables (see Member#index); null where none is. */
+    private final Member[] bySlot;
     private final StickyRoute route;
     private final LearnedSessions learned;
     /**
@@ -35,9 +37,15 @@ final class SessionAffinity {
     private final String insertCookiePrefix;
     private final String insertAttributes;
 
-    SessionAffinity(StickyConfig config, Member[] members, String poolName, SessionAffinity previous) {
+    /**
+     * @param previous the running pool's affinity, or null: its learned and failover tables
+     *                 carry over while the learn settings are the same (the tables are keyed
+     *                 by members' places, which persist with the members)
+     */
+    SessionAffinity(StickyConfig config, Member[] members, Member[] bySlot, String poolName, SessionAffinity previous) {
         this.config = config;
         this.members = members;
+        this.bySlot = bySlot;
         this.route = config.has(AffinityMode.ROUTE) ? new StickyRoute(config) : null;
         boolean carry = previous != null && previous.config.learn().equals(config.learn());
         this.learned = !config.has(AffinityMode.LEARN) ? null
@@ -47,9 +55,9 @@ final class SessionAffinity {
                 : carry && previous.moved != null ? previous.moved
                 : new LearnedSessions(Math.min(config.learn().maxEntries(), 65_536), config.learn().sessionTimeout().toSeconds());
         this.anyMoved = moved != null && carry && previous.anyMoved;
-        this.insertIds = new String[members.length];
-        for (int i = 0; i < members.length; i++) {
-            insertIds[i] = opaqueId(poolName, members[i].name(), config.insert().secret());
+        this.insertIds = new String[bySlot.length];
+        for (Member member : members) {
+            insertIds[member.index()] = opaqueId(poolName, member.name(), config.insert().secret());
         }
         StickyConfig.Insert insert = config.insert();
         this.insertCookiePrefix = insert.cookie() + "=";
@@ -70,10 +78,15 @@ final class SessionAffinity {
         return learned;
     }
 
+    /** The member in this place of the session tables, or null (one that left). */
+    Member member(int slot) {
+        return slot >= 0 && slot < bySlot.length ? bySlot[slot] : null;
+    }
+
     /**
-     * The member the request's session belongs to: its index, -1 when the request has no
-     * session Sluice knows of, -2 when it names a member that does not exist (route mode).
-     * Records which mode found it in the trace.
+     * The member the request's session belongs to: its place (see {@link #member}), -1 when
+     * the request has no session Sluice knows of, -2 when it names a member that does not
+     * exist (route mode). Records which mode found it in the trace.
      */
     int find(HttpServerExchange exchange, RequestTrace trace) {
         int unknown = -1;
@@ -111,8 +124,8 @@ final class SessionAffinity {
             for (String name : config.cookies()) {
                 long value = CookieHeader.find(header, name);
                 if (value != CookieHeader.NOT_FOUND) {
-                    int member = table.find(header, CookieHeader.start(value), CookieHeader.end(value));
-                    return member < members.length ? member : -1;
+                    int slot = table.find(header, CookieHeader.start(value), CookieHeader.end(value));
+                    return member(slot) != null ? slot : -1; // a member that left: a new session
                 }
             }
         }
@@ -131,9 +144,10 @@ final class SessionAffinity {
             if (value != CookieHeader.NOT_FOUND) {
                 int start = CookieHeader.start(value);
                 int length = CookieHeader.end(value) - start;
-                for (int i = 0; i < insertIds.length; i++) {
-                    if (insertIds[i].length() == length && header.regionMatches(start, insertIds[i], 0, length)) {
-                        return i;
+                for (int slot = 0; slot < insertIds.length; slot++) {
+                    String id = insertIds[slot];
+                    if (id != null && id.length() == length && header.regionMatches(start, id, 0, length)) {
+                        return slot;
                     }
                 }
                 return -1; // an id of no member (a removed one): a new session

@@ -106,6 +106,11 @@ public final class Generation implements AutoCloseable {
         io.sluice.http.Responses.plain(exchange, 503, "this listener was removed by a reload");
     };
 
+    /** About to be swapped in: its pools take over the members they carried and start their health checks. */
+    void commit() {
+        pools.values().forEach(Pool::commit);
+    }
+
     /** Replaced by a newer generation: stop probing now; close the pools once in-flight requests had time to end. */
     void retire() {
         pools.values().forEach(Pool::stopHealthChecks);

@@ -91,6 +91,7 @@ public final class SluiceServer implements AutoCloseable {
             server.fileConfig = config;
             server.generation = Generation.build(server.runtimeState.overlay(config), server::boundPort, worker, server.buffers.http(), null,
                     server.metrics);
+            server.generation.commit();
             server.runtimeState.applyTo(server.generation.pools());
             ListenerStarter starter = server.starter(config);
             for (ListenerConfig listener : config.listeners()) {
@@ -166,7 +167,6 @@ public final class SluiceServer implements AutoCloseable {
         } catch (StartupException e) {
             return refused("the new configuration could not be built: " + e.getMessage());
         }
-        state.applyTo(next.pools()); // run-time admin changes survive the reload
         ListenerStarter starter = starter(config);
         boolean limitsChanged = !config.limits().equals(old.config().limits());
         List<String> changes = new ArrayList<>();
@@ -213,6 +213,8 @@ public final class SluiceServer implements AutoCloseable {
                 changes.add("listener " + entry.getKey() + " removed");
             }
         }
+        next.commit();
+        state.applyTo(next.pools()); // run-time admin changes survive the reload
         listeners = java.util.Collections.unmodifiableMap(bound); // one swap: readers see the old map or the new
         runtimeState = state;
         fileConfig = config;
@@ -220,12 +222,7 @@ public final class SluiceServer implements AutoCloseable {
         publishListenerStatistics();
         reloadAdmin(config, old.config(), changes);
         AccessLogs.configure(config.accessLog());
-        old.retire();
-        long drain = config.drainTimeout().toMillis();
-        retirement.schedule(() -> {
-            toRetire.forEach(RunningListener::stop);
-            old.close();
-        }, drain, TimeUnit.MILLISECONDS);
+        retire(old, config.drainTimeout().toMillis(), toRetire);
         String summary = "reloaded " + config.source() + ": " + config.listeners().size() + " listener(s), " + config.routes().size()
                 + " route(s), " + config.pools().size() + " pool(s)" + (changes.isEmpty() ? "" : "; " + String.join(", ", changes));
         LOG.info("{}", summary);
@@ -238,9 +235,34 @@ public final class SluiceServer implements AutoCloseable {
         metrics.listeners(statistics);
     }
 
-    /** A new generation from the same file config, after members were added or removed at run time. */
-    public ReloadOutcome rebuild() {
-        return reload(fileConfig);
+    /**
+     * After members were added or removed at run time: a new generation from the same file
+     * and the new run-time members. Only the pools change: listeners, their TLS material
+     * and the admin listener are not touched, and members that stay are carried over with
+     * all their state (see Pool#build).
+     */
+    public synchronized ReloadOutcome rebuild() {
+        Generation old = generation;
+        Generation next;
+        try {
+            next = Generation.build(runtimeState.overlay(fileConfig), this::boundPort, worker, buffers.http(), old, metrics);
+        } catch (StartupException e) {
+            return refused("the pools could not be rebuilt: " + e.getMessage());
+        }
+        next.commit();
+        runtimeState.applyTo(next.pools());
+        generation = next;
+        retire(old, fileConfig.drainTimeout().toMillis(), List.of());
+        return new ReloadOutcome(true, "pools rebuilt with the run-time member changes");
+    }
+
+    /** Stops the old generation's health checks now, and closes what it alone holds once its requests had time to finish. */
+    private void retire(Generation old, long drainMillis, List<RunningListener> listenersToStop) {
+        old.retire();
+        retirement.schedule(() -> {
+            listenersToStop.forEach(RunningListener::stop);
+            old.close();
+        }, drainMillis, TimeUnit.MILLISECONDS);
     }
 
     /** The admin listener follows the new config: credentials in place, a new bind rebinds it. */
