@@ -149,75 +149,61 @@ final class PoolProxyClient implements ProxyClient {
         unavailable.send(exchange);
     }
 
-    /** The choice choose() would make, described, without taking a turn in the sequence. */
+    /**
+     * The member this request would get and why, decided by {@link #choose} itself in its
+     * describing mode: the same rules as traffic, without taking a turn in the sequence or
+     * touching any member.
+     */
     java.util.Map<String, Object> explain(HttpServerExchange exchange) {
         java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
         RequestTrace trace = new RequestTrace(System.nanoTime());
-        int stuck = affinity.find(exchange, trace);
-        if (stuck >= 0) {
-            Member member = affinity.member(stuck);
-            String mode = trace.stickySource().name().toLowerCase(java.util.Locale.ROOT);
-            if (member.keepsSessions()) {
-                out.put("member", member.name());
-                out.put("why", "sticky: the session belongs to " + member.name() + " (" + mode + ")");
-                return out;
-            }
-            if (!failover) {
-                out.put("status", 503);
-                out.put("why", "sticky to " + member.name() + " (" + mode + "), which cannot serve now, and failover is off");
-                return out;
-            }
-            out.put("why", "failover: the session belongs to " + member.name() + " (" + mode + "), which is "
-                    + (member.isUp() ? member.state().configName() : "down") + "; another member takes it and the affinity is re-stamped");
-        } else {
-            out.put("why", stuck == -2 ? "balance: the session names no member of this pool" : "balance: no session");
-        }
-        Member next = null;
-        if (members.length == 1) {
-            next = members[0];
-        } else if (method == PoolConfig.BalanceMethod.ROUND_ROBIN) {
-            WeightedSchedule sequence = schedule;
-            for (int step = 0; step < 2 * sequence.length() && next == null; step++) {
-                Member candidate = members[sequence.at(sequence.peek() + step)];
-                if (eligible(candidate, MemberState.ACTIVE, trace)) {
-                    next = candidate;
-                }
-            }
-        } else {
-            double lowest = Double.MAX_VALUE;
-            for (Member candidate : members) {
-                if (eligible(candidate, MemberState.ACTIVE, trace) && score(candidate) < lowest) {
-                    lowest = score(candidate);
-                    next = candidate;
-                }
-            }
-        }
-        if (next == null) {
-            for (Member candidate : members) {
-                if (eligible(candidate, MemberState.STANDBY, trace)) {
-                    next = candidate;
-                    out.put("why", out.get("why") + "; no active member is up: standby");
-                    break;
-                }
-            }
-        }
-        if (next == null) {
+        Member chosen = choose(exchange, trace, true);
+        Member owner = trace.sessionMember();
+        String mode = trace.stickySource() == null ? "" : trace.stickySource().name().toLowerCase(java.util.Locale.ROOT);
+        String why = switch (trace.outcome()) {
+            case HIT -> "sticky: the session belongs to " + owner.name() + " (" + mode + ")";
+            case FAILOVER -> failover
+                    ? "failover: the session belongs to " + owner.name() + " (" + mode + "), which is "
+                            + (owner.isUp() ? owner.state().configName() : "down") + "; another member takes it and the affinity is re-stamped"
+                    : "sticky to " + owner.name() + " (" + mode + "), which cannot serve now, and failover is off";
+            case UNKNOWN -> "balance: the session names no member of this pool";
+            default -> "balance: no session";
+        };
+        if (chosen == null) {
             out.put("status", 503);
-            out.put("why", out.get("why") + "; no member can serve: 503 with Retry-After");
-        } else {
-            out.put("member", next.name());
-            out.put("method", method.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            out.put("why", trace.outcome() == StickyOutcome.FAILOVER && !failover ? why : why + "; no member can serve: 503 with Retry-After");
+            return out;
         }
+        out.put("member", chosen.name());
+        if (trace.outcome() != StickyOutcome.HIT) {
+            out.put("method", method.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            if (chosen.state() == MemberState.STANDBY) {
+                why += "; no active member is up: standby";
+            }
+        }
+        out.put("why", why);
         return out;
     }
 
     /** The member for this attempt, or null when none can serve it. */
     Member choose(HttpServerExchange exchange, RequestTrace trace) {
+        return choose(exchange, trace, false);
+    }
+
+    /**
+     * The one decision of which member serves, for traffic and for explain. With
+     * {@code describing} it takes no turn in the weighted sequence, draws no random
+     * numbers and marks no session as alive, so asking changes nothing.
+     */
+    private Member choose(HttpServerExchange exchange, RequestTrace trace, boolean describing) {
         if (trace.attempts() == 0) {
             int stuck = affinity.find(exchange, trace);
             if (stuck >= 0) {
                 Member member = affinity.member(stuck);
-                member.sessionRequest(); // its session is alive, whatever serves it now
+                trace.sessionMember(member);
+                if (!describing) {
+                    member.sessionRequest(); // its session is alive, whatever serves it now
+                }
                 if (member.keepsSessions()) {
                     trace.outcome(StickyOutcome.HIT);
                     return member;
@@ -249,8 +235,14 @@ final class PoolProxyClient implements ProxyClient {
             }
             return only.state() != MemberState.DISABLED && only.state() != MemberState.DRAINING && only.healthy() ? only : null;
         }
-        Member chosen = method == PoolConfig.BalanceMethod.LEAST_BUSY ? leastBusy(trace, MemberState.ACTIVE) : roundRobin(trace);
-        return chosen != null ? chosen : leastBusy(trace, MemberState.STANDBY);
+        Member chosen = method == PoolConfig.BalanceMethod.LEAST_BUSY ? leastBusy(trace, MemberState.ACTIVE, describing)
+                : roundRobin(trace, describing);
+        return chosen != null ? chosen : leastBusy(trace, MemberState.STANDBY, describing);
+    }
+
+    /** The member at the {@code step}-th draw of this request's walk through the weighted sequence. */
+    private Member draw(WeightedSchedule sequence, long start, int step, boolean describing) {
+        return members[sequence.at(describing ? start + step : sequence.next())];
     }
 
     /**
@@ -259,18 +251,19 @@ final class PoolProxyClient implements ProxyClient {
      * has its share spread over the others by weight; a member in slow start is taken
      * with probability effective/configured weight.
      */
-    private Member roundRobin(RequestTrace trace) {
+    private Member roundRobin(RequestTrace trace, boolean describing) {
         if (!anyEligible(trace, MemberState.ACTIVE)) {
             return null; // an outage: no draws to waste on it
         }
         WeightedSchedule sequence = schedule;
-        for (int draw = 0; draw < 2 * sequence.length(); draw++) {
-            Member candidate = members[sequence.at(sequence.next())];
-            if (eligible(candidate, MemberState.ACTIVE, trace) && rampAccepts(candidate)) {
+        long start = describing ? sequence.peek() : 0;
+        for (int step = 0; step < 2 * sequence.length(); step++) {
+            Member candidate = draw(sequence, start, step, describing);
+            if (eligible(candidate, MemberState.ACTIVE, trace) && (describing || rampAccepts(candidate))) {
                 return candidate;
             }
         }
-        return leastBusy(trace, MemberState.ACTIVE); // many draws missed: look at every member once
+        return leastBusy(trace, MemberState.ACTIVE, describing); // many draws missed: look at every member once
     }
 
     private boolean anyEligible(RequestTrace trace, MemberState wanted) {
@@ -293,7 +286,7 @@ final class PoolProxyClient implements ProxyClient {
      * weight; members tied at that score share by weighted round robin (nginx least_conn),
      * so that an idle pool still honours the weights.
      */
-    private Member leastBusy(RequestTrace trace, MemberState wanted) {
+    private Member leastBusy(RequestTrace trace, MemberState wanted, boolean describing) {
         double lowest = Double.MAX_VALUE;
         for (Member candidate : members) {
             if (eligible(candidate, wanted, trace)) {
@@ -304,16 +297,17 @@ final class PoolProxyClient implements ProxyClient {
             return null;
         }
         WeightedSchedule sequence = schedule;
-        for (int draw = 0; draw < 2 * sequence.length(); draw++) {
-            Member candidate = members[sequence.at(sequence.next())];
-            if (eligible(candidate, wanted, trace) && score(candidate) <= lowest && rampAccepts(candidate)) {
+        long start = describing ? sequence.peek() : 0;
+        for (int step = 0; step < 2 * sequence.length(); step++) {
+            Member candidate = draw(sequence, start, step, describing);
+            if (eligible(candidate, wanted, trace) && score(candidate) <= lowest && (describing || rampAccepts(candidate))) {
                 return candidate;
             }
         }
-        int start = (int) Math.floorMod(leastBusyRotation.getAndIncrement(), (long) members.length);
+        int first = describing ? 0 : (int) Math.floorMod(leastBusyRotation.getAndIncrement(), (long) members.length);
         Member fallback = null;
         for (int step = 0; step < members.length; step++) {
-            Member candidate = members[(start + step) % members.length];
+            Member candidate = members[(first + step) % members.length];
             if (eligible(candidate, wanted, trace)) {
                 if (score(candidate) <= lowest) {
                     return candidate;

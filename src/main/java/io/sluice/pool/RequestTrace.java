@@ -22,6 +22,7 @@ public final class RequestTrace {
     private String routeName;
     private Member member;
     private StickyOutcome outcome = StickyOutcome.NONE;
+    private Member sessionMember;
     private StickyConfig.AffinityMode stickySource;
     private long attemptedMask;
     private int attempts;
@@ -119,6 +120,15 @@ public final class RequestTrace {
 
     public Member member() {
         return member;
+    }
+
+    /** The member the request's session belongs to, whether or not it serves it; null without one. */
+    Member sessionMember() {
+        return sessionMember;
+    }
+
+    void sessionMember(Member member) {
+        sessionMember = member;
     }
 
     public StickyOutcome outcome() {

@@ -82,47 +82,41 @@ public final class RouteHandler implements HttpHandler {
         return path.equals("/") ? contextPath + "/" : contextPath + path;
     }
 
-    @Override
-    public void handleRequest(HttpServerExchange exchange) throws Exception {
-        String raw = rawPath(exchange);
-        SafePath.Result safe = SafePath.normalize(raw);
+    /**
+     * What the route table decides for a request, before anything is served: refused with
+     * a status (and why), or sent to a route's pool with the path the member sees. One
+     * decision for traffic and for the admin's explain.
+     */
+    record Decision(Route route, int status, String why, String path, String forwardedPath) {
+        static Decision refused(Route route, int status, String why, String path) {
+            return new Decision(route, status, why, path, null);
+        }
+    }
+
+    /** Decides a request without touching it (the same exchange may be a detached one, for explain). */
+    Decision decide(HttpServerExchange exchange) {
+        SafePath.Result safe = SafePath.normalize(rawPath(exchange));
         if (safe.path() == null) {
-            Responses.plain(exchange, 400, safe.rejection());
-            return;
+            return Decision.refused(null, 400, safe.rejection(), null);
         }
         String path = safe.path();
         Route route = table.match(exchange, SafePath.routingPath(path));
         if (route == null) {
-            Responses.plain(exchange, 404, null);
-            return;
+            return Decision.refused(null, 404, null, path);
         }
-        RequestTrace trace = RequestTrace.of(exchange);
-        trace.routeName(route.name);
-        route.requests.inc();
         if (MethodGuardHandler.denies(route.deniedMethods, exchange)) {
-            Responses.plain(exchange, 403, "method " + exchange.getRequestMethod() + " is not allowed here");
-            return;
-        }
-        if (route.rateLimit != null) {
-            long wait = route.rateLimit.admit(clients.key(exchange));
-            if (wait > 0) {
-                RateLimitHandler.refuse(exchange, wait, route.rateLimited);
-                return;
-            }
+            return Decision.refused(route, 403, "method " + exchange.getRequestMethod() + " is not allowed here", path);
         }
         if (route.pool == null) {
-            Responses.plain(exchange, route.config.status(), null);
-            return;
+            return Decision.refused(route, route.config.status(), null, path);
         }
         if (RequestBodyGuard.declaredTooLarge(exchange, maxBodySize)) {
-            Responses.plain(exchange, 413, "the request body is larger than " + maxBodySize + " bytes");
-            return;
+            return Decision.refused(route, 413, "the request body is larger than " + maxBodySize + " bytes", path);
         }
         if (!path.startsWith(route.prefix)) {
             // only when a path parameter sits inside the prefix ("/apim-tok;x=1en"): nothing
             // legitimate sends that, and rewriting it could not be done safely
-            Responses.plain(exchange, 400, "path parameter inside the route prefix");
-            return;
+            return Decision.refused(route, 400, "path parameter inside the route prefix", path);
         }
         String forwarded = route.rewrite == null ? path : route.rewrite.apply(path);
         if (forwarded != path) {
@@ -130,12 +124,35 @@ public final class RouteHandler implements HttpHandler {
             // "/is-" -> "/app/" becomes "/app/../x"
             SafePath.Result joined = SafePath.normalize(forwarded);
             if (joined.path() == null) {
-                Responses.plain(exchange, 400, joined.rejection());
-                return;
+                return Decision.refused(route, 400, joined.rejection(), path);
             }
             forwarded = joined.path();
         }
-        if (!forwarded.equals(raw) || exchange.isHostIncludedInRequestURI()) {
+        return new Decision(route, 0, null, path, forwarded);
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) throws Exception {
+        Decision decision = decide(exchange);
+        Route route = decision.route();
+        RequestTrace trace = RequestTrace.of(exchange);
+        if (route != null) {
+            trace.routeName(route.name);
+            route.requests.inc();
+            if (route.rateLimit != null) {
+                long wait = route.rateLimit.admit(clients.key(exchange));
+                if (wait > 0) {
+                    RateLimitHandler.refuse(exchange, wait, route.rateLimited);
+                    return;
+                }
+            }
+        }
+        if (decision.status() != 0) {
+            Responses.plain(exchange, decision.status(), decision.why());
+            return;
+        }
+        String forwarded = decision.forwardedPath();
+        if (!forwarded.equals(exchange.getRequestURI()) || exchange.isHostIncludedInRequestURI()) {
             exchange.setRequestURI(forwarded, false);
         }
         exchange.setReasonPhrase(ResponseRewriting.NOT_RELAYED);
@@ -153,35 +170,25 @@ public final class RouteHandler implements HttpHandler {
      */
     public Map<String, Object> explain(HttpServerExchange exchange) {
         Map<String, Object> out = new java.util.LinkedHashMap<>();
-        String raw = rawPath(exchange);
-        SafePath.Result safe = SafePath.normalize(raw);
-        if (safe.path() == null) {
-            out.put("status", 400);
-            out.put("why", "unsafe path: " + safe.rejection());
+        Decision decision = decide(exchange);
+        Route route = decision.route();
+        if (decision.path() != null) {
+            out.put("path", decision.path());
+        }
+        if (route != null) {
+            out.put("route", route.name);
+        }
+        if (decision.status() != 0) {
+            out.put("status", decision.status());
+            out.put("why", route == null ? (decision.status() == 404 ? "no route matches" : "unsafe path: " + decision.why())
+                    : route.pool == null ? "fixed-status route" : decision.why());
             return out;
         }
-        String path = safe.path();
-        out.put("path", path);
-        Route route = table.match(exchange, SafePath.routingPath(path));
-        if (route == null) {
-            out.put("status", 404);
-            out.put("why", "no route matches");
-            return out;
+        if (route.rateLimit != null) {
+            out.put("rateLimit", "429 with Retry-After above " + route.config.rateLimit());
         }
-        out.put("route", route.name);
-        if (MethodGuardHandler.denies(route.deniedMethods, exchange)) {
-            out.put("status", 403);
-            out.put("why", "method denied on this route");
-            return out;
-        }
-        if (route.pool == null) {
-            out.put("status", route.config.status());
-            out.put("why", "fixed-status route");
-            return out;
-        }
-        String forwarded = route.rewrite == null ? path : route.rewrite.apply(path);
         out.put("pool", route.pool.name());
-        out.put("forwardedPath", forwarded + (exchange.getQueryString().isEmpty() ? "" : "?" + exchange.getQueryString()));
+        out.put("forwardedPath", decision.forwardedPath() + (exchange.getQueryString().isEmpty() ? "" : "?" + exchange.getQueryString()));
         out.putAll(route.pool.explain(exchange));
         return out;
     }
