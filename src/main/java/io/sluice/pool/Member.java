@@ -237,17 +237,12 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         return until == 0 || System.nanoTime() - until >= 0;
     }
 
-    /** May take new sessions: active and up. */
-    boolean takesNewSessions() {
-        return state == MemberState.ACTIVE && isUp();
-    }
-
     /** May serve a session that sticks to it: anything but disabled, and up. */
     boolean keepsSessions() {
         return state != MemberState.DISABLED && isUp();
     }
 
-    /** Kept for callers of the core proxy issue: up and not disabled. */
+    /** Up and not disabled: it serves at least the sessions that stick to it. */
     public boolean isUsable() {
         return keepsSessions();
     }

@@ -282,11 +282,6 @@ public final class Pool implements AutoCloseable {
         return affinity.learned() == null ? -1 : affinity.learned().size(member.index());
     }
 
-    /** Bytes the learn table holds, or 0 without learn mode. */
-    public long learnedSessionsMemory() {
-        return affinity.learned() == null ? 0 : affinity.learned().memoryBytes();
-    }
-
     public void stopHealthChecks() {
         checks.forEach(HealthCheck::stop);
     }

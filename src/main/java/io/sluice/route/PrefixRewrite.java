@@ -37,13 +37,8 @@ public record PrefixRewrite(String prefix, String replacement) {
         }
     }
 
-    /** True when {@link #apply} accepts {@code normalizedPath}. */
-    public boolean matches(String normalizedPath) {
-        return normalizedPath.startsWith(prefix);
-    }
-
     /**
-     * Rewrites a path that {@link #matches} this prefix (a path from {@link SafePath}).
+     * Rewrites a path that starts with this prefix (a path from {@link SafePath}).
      *
      * @return the backend path, never empty; the same instance when nothing changes
      * @throws IllegalArgumentException when the path does not start with the prefix
