@@ -222,9 +222,28 @@ public final class ReverseRewriter {
         }
         PrefixRewrite.appendJoined(out, m.publicPrefix(), PrefixRewrite.endsWithSlash(m.backendPrefix()),
                 path, from + m.backendPrefix().length(), to);
+        if (scheme == null) {
+            collapseLeadingSlashes(out);
+        }
         out.append(v, pathEnd, v.length());
         // Only equal if an operator listed the public origin itself as internal.
         return out.length() == v.length() && v.contentEquals(out) ? null : out.toString();
+    }
+
+    /**
+     * A relative result must stay path-absolute: "/commonauth//evil.example/x" mapped from
+     * "/commonauth" to "/" would otherwise become "//evil.example/x", which a browser reads
+     * as another host (and "/\\evil.example" likewise, since browsers take '\\' for '/').
+     * The leading run of slashes and backslashes becomes one slash.
+     */
+    private static void collapseLeadingSlashes(StringBuilder path) {
+        int end = 1;
+        while (end < path.length() && (path.charAt(end) == '/' || path.charAt(end) == '\\')) {
+            end++;
+        }
+        if (end > 1) {
+            path.delete(1, end);
+        }
     }
 
     /** The mapping with the longest backendPrefix that {@code s[from, to)} starts with. */

@@ -332,4 +332,21 @@ class ReverseRewriterTest {
         assertNull(r.rewriteLocation("http://node1.internal/x", HTTPS, PUBLIC));
         assertNull(r.rewriteLocation("/x", HTTPS, PUBLIC)); // identity mapping, relative: nothing to do
     }
+
+    /** A route whose public prefix is "/": a mapped redirect must never turn into a network-path reference. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "/commonauth//evil.example/x   | /evil.example/x",
+            "/commonauth/\\evil.example/x  | /evil.example/x",
+            "/commonauth/\\/evil.example   | /evil.example",
+            "/commonauth//                 | /",
+            "/commonauth/ok?next=//x       | /ok?next=//x",
+    })
+    void aMappedRedirectNeverBecomesSchemeRelative(String location, String expected) {
+        ReverseRewriter root = new ReverseRewriter(List.of(new Mapping("/", "/commonauth/")),
+                List.of(URI.create("https://localhost:9443")), false);
+        assertEquals(expected, root.rewriteLocation(location, HTTPS, PUBLIC));
+        String absolute = root.rewriteLocation("https://localhost:9443" + location, HTTPS, PUBLIC);
+        assertTrue(absolute.startsWith("https://" + PUBLIC + "/"), "an absolute result stays on the public host: " + absolute);
+    }
 }
