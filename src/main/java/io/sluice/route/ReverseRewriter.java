@@ -44,6 +44,11 @@ public final class ReverseRewriter {
     private final Mapping[] mappings;
     private final Origin[] origins;
     private final boolean dropInternalCookieDomain;
+    /**
+     * The other pools' rewriters: a redirect naming another pool's origin (APIM sending the
+     * browser to IS's https://localhost:9443/commonauth) maps through that pool's routes.
+     */
+    private final ReverseRewriter[] otherPools;
 
     /**
      * @param mappings                 one per route
@@ -63,6 +68,23 @@ public final class ReverseRewriter {
         this.mappings = m;
         this.origins = internalOrigins.stream().map(ReverseRewriter::origin).toArray(Origin[]::new);
         this.dropInternalCookieDomain = dropInternalCookieDomain;
+        this.otherPools = new ReverseRewriter[0];
+    }
+
+    private ReverseRewriter(ReverseRewriter own, ReverseRewriter[] otherPools) {
+        this.mappings = own.mappings;
+        this.origins = own.origins;
+        this.dropInternalCookieDomain = own.dropInternalCookieDomain;
+        this.otherPools = otherPools;
+    }
+
+    /**
+     * This pool's rewriter that also maps absolute URLs on the other pools' origins, each
+     * through its own pool's routes (after this pool's own origins, which win when two
+     * pools share one).
+     */
+    public ReverseRewriter withOtherPools(List<ReverseRewriter> others) {
+        return new ReverseRewriter(this, others.stream().filter(other -> other != this).toArray(ReverseRewriter[]::new));
     }
 
     private static Origin origin(URI uri) {
@@ -136,6 +158,11 @@ public final class ReverseRewriter {
         if (isInternal(value, https, hostStart, hostEnd, port)) {
             return mapPath(value, authEnd, publicScheme, publicAuthority);
         }
+        for (ReverseRewriter other : otherPools) {
+            if (other.isInternal(value, https, hostStart, hostEnd, port)) {
+                return other.mapPath(value, authEnd, publicScheme, publicAuthority);
+            }
+        }
         if (!https && "https".equalsIgnoreCase(publicScheme)
                 && namesPublicAuthority(value, hostStart, hostEnd, port, publicAuthority)) {
             return new StringBuilder(value.length() + 1)
@@ -163,7 +190,18 @@ public final class ReverseRewriter {
         int hostStart = UriScan.hostStart(absoluteUrl, authStart, authEnd);
         int hostEnd = UriScan.hostEnd(absoluteUrl, hostStart, authEnd);
         int port = hostEnd < 0 ? -1 : UriScan.port(absoluteUrl, hostEnd, authEnd, https);
-        return port >= 0 && isInternal(absoluteUrl, https, hostStart, hostEnd, port);
+        if (port < 0) {
+            return false;
+        }
+        if (isInternal(absoluteUrl, https, hostStart, hostEnd, port)) {
+            return true;
+        }
+        for (ReverseRewriter other : otherPools) {
+            if (other.isInternal(absoluteUrl, https, hostStart, hostEnd, port)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean isInternal(String v, boolean https, int hostStart, int hostEnd, int port) {
@@ -213,6 +251,10 @@ public final class ReverseRewriter {
             to = path.length();
         }
         Mapping m = longestMatch(path, from, to);
+        Mapping directory = m == null ? bareDirectory(path, from, to) : null;
+        if (directory != null) {
+            m = directory;
+        }
         if (m == null || (scheme == null && m.publicPrefix().equals(m.backendPrefix()))) {
             return null;
         }
@@ -220,8 +262,12 @@ public final class ReverseRewriter {
         if (scheme != null) {
             out.append(scheme).append("://").append(authority);
         }
-        PrefixRewrite.appendJoined(out, m.publicPrefix(), PrefixRewrite.endsWithSlash(m.backendPrefix()),
-                path, from + m.backendPrefix().length(), to);
+        if (directory != null) {
+            out.append(m.publicPrefix()); // "/ctx" for a "/ctx/" mount: its public directory
+        } else {
+            PrefixRewrite.appendJoined(out, m.publicPrefix(), PrefixRewrite.endsWithSlash(m.backendPrefix()),
+                    path, from + m.backendPrefix().length(), to);
+        }
         if (scheme == null) {
             collapseLeadingSlashes(out);
         }
@@ -244,6 +290,22 @@ public final class ReverseRewriter {
         if (end > 1) {
             path.delete(1, end);
         }
+    }
+
+    /**
+     * The directory mapping ("/ctx/") whose backendPrefix is {@code s[from, to)} plus a
+     * slash: Tomcat names a context "/ctx" in cookie paths and redirects, without the
+     * slash that the member URL's context path ends the mapping with.
+     */
+    private Mapping bareDirectory(String s, int from, int to) {
+        int length = to - from;
+        for (Mapping m : mappings) {
+            String bp = m.backendPrefix();
+            if (bp.length() == length + 1 && bp.endsWith("/") && length > 0 && s.regionMatches(from, bp, 0, length)) {
+                return m;
+            }
+        }
+        return null;
     }
 
     /** The mapping with the longest backendPrefix that {@code s[from, to)} starts with. */
@@ -350,9 +412,19 @@ public final class ReverseRewriter {
                 int valueStart = skipSpaces(setCookie, eq + 1);
                 int valueEnd = trimEnd(setCookie, valueStart, attrEnd);
                 if (isName(setCookie, nameStart, nameEnd, "path")) {
-                    Mapping m = valueStart < valueEnd && setCookie.charAt(valueStart) == '/'
-                            ? longestMatch(setCookie, valueStart, valueEnd) : null;
-                    if (m != null && !m.publicPrefix().equals(m.backendPrefix())) {
+                    boolean isPath = valueStart < valueEnd && setCookie.charAt(valueStart) == '/';
+                    Mapping m = isPath ? longestMatch(setCookie, valueStart, valueEnd) : null;
+                    Mapping directory = isPath && m == null ? bareDirectory(setCookie, valueStart, valueEnd) : null;
+                    if (directory != null && !directory.publicPrefix().equals(directory.backendPrefix())) {
+                        // Path=/ctx covers /ctx and below: the public directory without its slash ("/" stays "/")
+                        if (out == null) {
+                            out = new StringBuilder(n + 32);
+                        }
+                        out.append(setCookie, copied, valueStart);
+                        String publicPath = directory.publicPrefix();
+                        out.append(publicPath, 0, publicPath.length() > 1 && publicPath.endsWith("/") ? publicPath.length() - 1 : publicPath.length());
+                        copied = valueEnd;
+                    } else if (m != null && !m.publicPrefix().equals(m.backendPrefix())) {
                         if (out == null) {
                             out = new StringBuilder(n + 32);
                         }

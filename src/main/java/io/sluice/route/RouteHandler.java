@@ -40,9 +40,14 @@ public final class RouteHandler implements HttpHandler {
     /** Builds the table; every pool named by a route must be in {@code pools}. */
     public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools, long maxBodySize, ClientAddress clients,
                                      io.sluice.metrics.SluiceMetrics metrics) {
+        Map<String, ReverseRewriter> own = new java.util.LinkedHashMap<>();
+        for (Pool pool : pools.values()) {
+            own.put(pool.name(), reverseRewriter(pool.config(), routes));
+        }
+        List<ReverseRewriter> all = List.copyOf(own.values());
         Map<String, ResponseRewriting> rewritingByPool = new HashMap<>();
         for (Pool pool : pools.values()) {
-            rewritingByPool.put(pool.name(), new ResponseRewriting(reverseRewriter(pool.config(), routes), pool));
+            rewritingByPool.put(pool.name(), new ResponseRewriting(own.get(pool.name()).withOtherPools(all), pool));
         }
         List<Route> built = new ArrayList<>();
         for (RouteConfig route : routes) {

@@ -349,4 +349,28 @@ class ReverseRewriterTest {
         String absolute = root.rewriteLocation("https://localhost:9443" + location, HTTPS, PUBLIC);
         assertTrue(absolute.startsWith("https://" + PUBLIC + "/"), "an absolute result stays on the public host: " + absolute);
     }
+
+    @Test
+    void aRedirectToAnotherPoolsOriginMapsThroughThatPoolsRoutes() {
+        // APIM's /oauth2/authorize sends the browser to IS's own https origin
+        ReverseRewriter is = new ReverseRewriter(List.of(new Mapping("/is-", "/")), List.of(URI.create("https://is.internal:9443")), false);
+        ReverseRewriter apim = new ReverseRewriter(List.of(new Mapping("/apim-", "/")), List.of(URI.create("https://apim.internal:9443")), false);
+        ReverseRewriter apimSeesAll = apim.withOtherPools(List.of(is, apim));
+        assertEquals("https://sso.example.com/is-commonauth?sessionDataKey=1",
+                apimSeesAll.rewriteLocation("https://is.internal:9443/commonauth?sessionDataKey=1", HTTPS, PUBLIC));
+        assertEquals("https://sso.example.com/apim-publisher", apimSeesAll.rewriteLocation("https://apim.internal:9443/publisher", HTTPS, PUBLIC));
+        assertTrue(apimSeesAll.isInternal("https://is.internal:9443/elsewhere"), "another pool's origin is a leak when unmapped");
+        assertNull(apim.rewriteLocation("https://is.internal:9443/commonauth", HTTPS, PUBLIC), "without the other pools it stays as it was");
+    }
+
+    @Test
+    void aContextWithoutItsTrailingSlashMapsInCookiesAndRedirects() {
+        ReverseRewriter ctx = new ReverseRewriter(List.of(new Mapping("/app/", "/ctx/"), new Mapping("/", "/root/")),
+                List.of(URI.create("http://10.0.0.1:8080")), false);
+        assertEquals("JSESSIONID=a; Path=/app; HttpOnly", ctx.rewriteSetCookie("JSESSIONID=a; Path=/ctx; HttpOnly"));
+        assertEquals("JSESSIONID=a; Path=/", ctx.rewriteSetCookie("JSESSIONID=a; Path=/root"));
+        assertEquals("https://sso.example.com/app/", ctx.rewriteLocation("http://10.0.0.1:8080/ctx", HTTPS, PUBLIC));
+        assertEquals("/app/?x=1", ctx.rewriteLocation("/ctx?x=1", HTTPS, PUBLIC));
+        assertNull(ctx.rewriteSetCookie("JSESSIONID=a; Path=/ctxother"), "a longer name is another context");
+    }
 }
