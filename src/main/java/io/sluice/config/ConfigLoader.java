@@ -414,8 +414,8 @@ public final class ConfigLoader {
             insert.error("path", "\"" + insertPath + "\" is not a cookie path", "e.g. path = \"/\"");
         }
         String sameSite = insert.string("same-site");
-        if (!List.of("", "Strict", "Lax", "None").contains(sameSite)) {
-            insert.error("same-site", "\"" + sameSite + "\" is not a SameSite value", "Strict, Lax, None, or \"\"");
+        if (!List.of("auto", "", "Strict", "Lax", "None").contains(sameSite)) {
+            insert.error("same-site", "\"" + sameSite + "\" is not a SameSite value", "auto, Strict, Lax, None, or \"\"");
         }
         StickyConfig.Secure secure = choice(insert, "secure", StickyConfig.Secure.class, StickyConfig.Secure.AUTO);
         if ("None".equals(sameSite) && secure != StickyConfig.Secure.ON) {

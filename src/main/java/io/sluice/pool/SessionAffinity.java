@@ -36,6 +36,8 @@ final class SessionAffinity {
     private final String[] insertIds;
     private final String insertCookiePrefix;
     private final String insertAttributes;
+    /** The attributes over https (where same-site = auto means None). */
+    private final String insertAttributesSecure;
 
     /**
      * @param previous the running pool's affinity, or null: its learned and failover tables
@@ -68,10 +70,11 @@ final class SessionAffinity {
         if (insert.httpOnly()) {
             attributes.append("; HttpOnly");
         }
-        if (!insert.sameSite().isEmpty()) {
-            attributes.append("; SameSite=").append(insert.sameSite());
-        }
-        this.insertAttributes = attributes.toString();
+        boolean auto = insert.sameSite().equals("auto");
+        this.insertAttributes = withSameSite(attributes, auto ? "Lax" : insert.sameSite());
+        // auto: a SAML POST binding or OIDC form_post comes back as a cross-site POST, which
+        // carries only a SameSite=None cookie, and browsers take None only with Secure
+        this.insertAttributesSecure = auto ? withSameSite(attributes, "None") : insertAttributes;
     }
 
     LearnedSessions learned() {
@@ -184,8 +187,9 @@ final class SessionAffinity {
             restampSession(exchange, served, trace);
         }
         if (config.has(AffinityMode.INSERT) && findInserted(exchange) != served.index()) {
-            responseHeaders.add(Headers.SET_COOKIE, insertCookiePrefix + insertIds[served.index()] + insertAttributes
-                    + (secure(secure) ? "; Secure" : ""));
+            boolean secureCookie = secure(secure);
+            responseHeaders.add(Headers.SET_COOKIE, insertCookiePrefix + insertIds[served.index()]
+                    + (secureCookie ? insertAttributesSecure + "; Secure" : insertAttributes));
         }
     }
 
@@ -218,6 +222,10 @@ final class SessionAffinity {
                 }
             }
         }
+    }
+
+    private static String withSameSite(StringBuilder attributes, String sameSite) {
+        return sameSite.isEmpty() ? attributes.toString() : attributes + "; SameSite=" + sameSite;
     }
 
     private boolean secure(boolean clientSecure) {
