@@ -46,6 +46,9 @@ final class ConfigSummary {
         for (PoolConfig pool : config.pools().values()) {
             out.append("  ").append(pool.name()).append(": ").append(pool.members().size()).append(" member(s), ")
                     .append(pool.method().name().toLowerCase().replace('_', '-'));
+            if (!pool.profile().isEmpty()) {
+                out.append(", profile ").append(pool.profile());
+            }
             if (pool.sticky().enabled()) {
                 out.append(", sticky ").append(pool.sticky().modes().stream().map(mode -> mode.name().toLowerCase())
                         .collect(Collectors.joining("+"))).append(" on ").append(String.join("/", pool.sticky().cookies()));
@@ -59,6 +62,11 @@ final class ConfigSummary {
             }
             if (pool.hasHttpsMembers()) {
                 out.append(pool.tls().verify() ? ", backend TLS verified" : ", backend TLS NOT verified");
+            }
+            out.append(", response-timeout ").append(pool.responseTimeout().toSeconds()).append('s');
+            if (!pool.internalOrigins().isEmpty()) {
+                out.append(", internal origins ").append(pool.internalOrigins().stream().map(Object::toString)
+                        .collect(Collectors.joining(" ")));
             }
             out.append('\n');
             for (MemberConfig member : pool.members()) {

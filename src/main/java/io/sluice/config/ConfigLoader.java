@@ -318,8 +318,30 @@ public final class ConfigLoader {
     private Map<String, PoolConfig> readPools(Section root) {
         Map<String, PoolConfig> pools = new LinkedHashMap<>();
         ConfigObject memberDefaults = root.defaultsOf("member-defaults");
-        for (Map.Entry<String, Section> entry : root.namedSections("pools", root.defaultsOf("pool-defaults")).entrySet()) {
-            pools.put(entry.getKey(), readPool(entry.getKey(), entry.getValue(), memberDefaults));
+        ConfigObject poolDefaults = root.defaultsOf("pool-defaults");
+        ConfigObject profiles = root.defaultsOf("pool-profiles");
+        for (Map.Entry<String, ConfigValue> profile : profiles.entrySet()) {
+            // a site's own profiles are checked like pools: every key must be a pool key
+            if (profile.getValue() instanceof ConfigObject object) {
+                Section.open(object, poolDefaults, "sluice.pool-profiles." + profile.getKey(), root.problems());
+            } else {
+                root.problems().add(profile.getValue().origin(), "sluice.pool-profiles." + profile.getKey(),
+                        "a profile is an object of pool settings", null);
+            }
+        }
+        Map<String, Section> sections = root.namedSections("pools", (name, written) -> {
+            ConfigValue chosen = written.get("profile");
+            String profileName = chosen == null ? "" : String.valueOf(chosen.unwrapped()).trim();
+            return profiles.get(profileName) instanceof ConfigObject profile ? profile.withFallback(poolDefaults) : poolDefaults;
+        });
+        for (Map.Entry<String, Section> entry : sections.entrySet()) {
+            Section pool = entry.getValue();
+            String profile = pool.string("profile");
+            if (!profile.isEmpty() && !(profiles.get(profile) instanceof ConfigObject)) {
+                pool.error("profile", "no profile is named \"" + profile + "\"",
+                        DidYouMean.hint(profile, new java.util.TreeSet<>(profiles.keySet())));
+            }
+            pools.put(entry.getKey(), readPool(entry.getKey(), pool, memberDefaults));
         }
         return pools;
     }
@@ -464,7 +486,8 @@ public final class ConfigLoader {
         if (cached > connections) {
             pool.error("cached-connections-per-thread", "cannot exceed connections-per-thread (" + connections + ")", null);
         }
-        return new PoolConfig(name, members, choice(pool, "method", PoolConfig.BalanceMethod.class, PoolConfig.BalanceMethod.ROUND_ROBIN),
+        return new PoolConfig(name, pool.string("profile"), members,
+                choice(pool, "method", PoolConfig.BalanceMethod.class, PoolConfig.BalanceMethod.ROUND_ROBIN),
                 stickyConfig, health, internalOrigins,
                 pool.bool("drop-internal-cookie-domain"), positive(pool, "connect-timeout"), positive(pool, "response-timeout"),
                 positive(pool, "websocket-idle-timeout"), connections, cached, positive(pool, "idle-connection-ttl"),

@@ -7,6 +7,8 @@ import java.util.List;
 /** A named set of members with their stickiness, timeouts, connection pool and backend TLS. */
 public record PoolConfig(
         String name,
+        /** The product profile its defaults came from, or "". */
+        String profile,
         List<MemberConfig> members,
         BalanceMethod method,
         StickyConfig sticky,
@@ -43,7 +45,7 @@ public record PoolConfig(
 
     /** The same pool with another member list (members added or removed at run time). */
     public PoolConfig withMembers(List<MemberConfig> newMembers) {
-        return new PoolConfig(name, newMembers, method, sticky, health, internalOrigins, dropInternalCookieDomain, connectTimeout,
+        return new PoolConfig(name, profile, newMembers, method, sticky, health, internalOrigins, dropInternalCookieDomain, connectTimeout,
                 responseTimeout, websocketIdleTimeout, connectionsPerThread, cachedConnectionsPerThread, idleConnectionTtl, requestQueue,
                 queueTimeout, maxConnections, maxPending, retry, problemRetry, ejectAfterFailures, ejectOn5xx, maxEjectionTime, slowStart,
                 retryAfter, unavailablePage, tls);

@@ -230,6 +230,20 @@ final class Section {
 
     /** The members of a map-shaped object (pools { a {...}, b {...} }), each over element defaults. */
     Map<String, Section> namedSections(String key, ConfigObject elementDefaults) {
+        return namedSections(key, (name, written) -> elementDefaults);
+    }
+
+    /** The site's own object for {@code key}, before defaults: what the file wrote there, or null. */
+    ConfigObject written(String key) {
+        ConfigValue value = site.get(key);
+        return value instanceof ConfigObject object ? object : null;
+    }
+
+    /**
+     * The members of a map-shaped object, each over the defaults {@code defaultsFor} gives
+     * for its name and what the file wrote for it (a pool's profile chooses its defaults).
+     */
+    Map<String, Section> namedSections(String key, java.util.function.BiFunction<String, ConfigObject, ConfigObject> defaultsFor) {
         ConfigValue value = values.get(key);
         Map<String, Section> result = new java.util.LinkedHashMap<>();
         if (value == null) {
@@ -245,7 +259,8 @@ final class Section {
                 problems.add(entry.getValue().origin(), entryPath, "expected an object { ... }, found " + describe(entry.getValue()), null);
                 continue;
             }
-            result.put(entry.getKey(), open((ConfigObject) entry.getValue(), elementDefaults, entryPath, problems));
+            ConfigObject written = (ConfigObject) entry.getValue();
+            result.put(entry.getKey(), open(written, defaultsFor.apply(entry.getKey(), written), entryPath, problems));
         }
         return result;
     }
