@@ -58,6 +58,8 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     private volatile int weight;
     /** The last active check: its verdict and when, for the admin ("" before the first). */
     private volatile String lastCheck = "";
+    /** When the member last began draining (System.nanoTime()), for drain --wait. */
+    private volatile long drainingSince = System.nanoTime();
     /** When a request last arrived for a session on this member (sticky hit), for drain --wait. */
     private volatile long lastSessionRequest;
     private volatile boolean healthy = true;
@@ -117,6 +119,9 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     void reconfigure(MemberConfig nextConfig, PoolConfig nextPool) {
         config = nextConfig;
         pool = nextPool;
+        if (nextConfig.state() == MemberState.DRAINING && state != MemberState.DRAINING) {
+            drainingSince = System.nanoTime();
+        }
         state = nextConfig.state();
         weight = nextConfig.weight();
         if (!nextPool.health().enabled()) {
@@ -175,6 +180,9 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     public void state(MemberState newState) {
         MemberState old = state;
         if (old != newState) {
+            if (newState == MemberState.DRAINING) {
+                drainingSince = System.nanoTime();
+            }
             state = newState;
             LOG.info("pool {} member {}: state {} -> {}", poolName, name(), old.configName(), newState.configName());
         }
@@ -278,6 +286,20 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
 
     void sessionRequest() {
         lastSessionRequest = System.nanoTime();
+    }
+
+    /**
+     * Seconds its sessions have been quiet since it began draining: since the later of
+     * the drain's start and the last request for one of its sessions; -1 when it is not
+     * draining. A session last used before the drain began may still come back, so the
+     * quiet time never counts from before the drain.
+     */
+    public long secondsQuietSinceDrain() {
+        if (state != MemberState.DRAINING) {
+            return -1;
+        }
+        long since = Math.max(drainingSince, lastSessionRequest);
+        return (System.nanoTime() - since) / 1_000_000_000L;
     }
 
     /** Seconds since a request for one of this member's sessions arrived, or -1 if none yet. */
