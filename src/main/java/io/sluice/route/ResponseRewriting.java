@@ -29,7 +29,10 @@ final class ResponseRewriting implements ResponseCommitListener {
     @SuppressWarnings("StringOperationCanBeSimplified")
     static final String NOT_RELAYED = new String("not relayed");
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ResponseRewriting.class);
+
     private final ReverseRewriter rewriter;
+    private final java.util.Set<String> warnedOrigins = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Pool pool;
     private final long responseTimeoutNanos;
     private final long websocketIdleMillis;
@@ -76,6 +79,12 @@ final class ResponseRewriting implements ResponseCommitListener {
                 pool.metrics().redirectLeaked(); // still names a backend: the number one WSO2 proxy bug
             } else if (locationRewritten) {
                 pool.metrics().redirectRewritten();
+            } else if (location != null && location.length() > 8 && (location.charAt(0) | 0x20) == 'h') {
+                String unlisted = rewriter.unlistedInternalOrigin(location, authority);
+                if (unlisted != null) {
+                    pool.metrics().redirectLeaked();
+                    warnOnce(unlisted);
+                }
             }
         }
         rewriteUrlHeader(headers, Headers.CONTENT_LOCATION, scheme, authority);
@@ -119,6 +128,18 @@ final class ResponseRewriting implements ResponseCommitListener {
             exchange.setStatusCode(502);
         } else if (!exchange.getResponseHeaders().contains(Headers.RETRY_AFTER)) {
             exchange.getResponseHeaders().put(Headers.RETRY_AFTER, retryAfterSeconds); // no member could be reached
+        }
+    }
+
+    /**
+     * One warning per origin (a bounded number of them), saying what to add: the backend
+     * names itself by an address the client cannot reach, and the redirect went out as is.
+     */
+    private void warnOnce(String origin) {
+        if (warnedOrigins.size() < 64 && warnedOrigins.add(origin)) {
+            LOG.warn("pool {}: a redirect names {}, an internal address that no pool lists, and reached the client unchanged; "
+                    + "if the pool's nodes call themselves that, add internal-origins = [\"{}\"] to pool {}",
+                    pool.name(), origin, origin, pool.name());
         }
     }
 

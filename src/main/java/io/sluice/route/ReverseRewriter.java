@@ -204,6 +204,57 @@ public final class ReverseRewriter {
         return false;
     }
 
+    /**
+     * For an absolute http(s) URL that no pool knows as internal but that cannot be a
+     * public address either: its origin ({@code scheme://host:port}), else null. That is a
+     * loopback or private-range host (WSO2 names itself "localhost" and by its node's
+     * address) or the host of a member on another port; such a redirect leaks the backend
+     * and the operator needs to list it in internal-origins. The public host itself never
+     * counts, whatever its address.
+     */
+    public String unlistedInternalOrigin(String absoluteUrl, String publicAuthority) {
+        if (absoluteUrl == null || absoluteUrl.isEmpty() || isInternal(absoluteUrl)) {
+            return null;
+        }
+        int authStart = UriScan.schemeLength(absoluteUrl);
+        int authEnd = authStart < 0 ? -1 : UriScan.authorityEnd(absoluteUrl, authStart);
+        if (authEnd < 0) {
+            return null;
+        }
+        boolean https = authStart == 8;
+        int hostStart = UriScan.hostStart(absoluteUrl, authStart, authEnd);
+        int hostEnd = UriScan.hostEnd(absoluteUrl, hostStart, authEnd);
+        int port = hostEnd < 0 ? -1 : UriScan.port(absoluteUrl, hostEnd, authEnd, https);
+        if (port < 0) {
+            return null;
+        }
+        String host = absoluteUrl.substring(hostStart, hostEnd).toLowerCase(Locale.ROOT);
+        int publicHostEnd = UriScan.hostEnd(publicAuthority, 0, publicAuthority.length());
+        if (publicHostEnd == host.length() && publicAuthority.regionMatches(true, 0, host, 0, publicHostEnd)) {
+            return null; // the name clients use, even when it is a private address (an intranet)
+        }
+        if (!LocalAddresses.isLocalOrPrivate(host) && !isMemberHost(host)) {
+            return null;
+        }
+        return (https ? "https://" : "http://") + host + ":" + port;
+    }
+
+    private boolean isMemberHost(String host) {
+        for (Origin o : origins) {
+            if (o.host.equals(host)) {
+                return true;
+            }
+        }
+        for (ReverseRewriter other : otherPools) {
+            for (Origin o : other.origins) {
+                if (o.host.equals(host)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private boolean isInternal(String v, boolean https, int hostStart, int hostEnd, int port) {
         int hostLen = hostEnd - hostStart;
         for (Origin o : origins) {

@@ -56,4 +56,27 @@ class CrossPoolRedirectIT {
             }
         }
     }
+
+    @Test
+    void aRedirectToAnUnlistedLocalOriginIsCountedAsALeak() throws Exception {
+        try (MockWebServer is = new MockWebServer()) {
+            is.start(InetAddress.getLoopbackAddress(), 0);
+            is.enqueue(new MockResponse.Builder().code(302).addHeader("Location", "https://localhost:9443/commonauth?x=1").build());
+            is.enqueue(new MockResponse.Builder().code(302).addHeader("Location", "https://www.example.com/elsewhere").build());
+            try (RunningSluice sluice = RunningSluice.start(dir, """
+                    sluice {
+                      listeners = [ { name = http, bind = "127.0.0.1:0" } ]
+                      routes = [ { prefix = "/", pool = is } ]
+                      pools { is { members = [ { url = "http://127.0.0.1:%d" } ] } }
+                      admin { bind = "127.0.0.1:0", open-read = on }
+                    }
+                    """.formatted(is.getPort()))) {
+                HttpResponse<String> leaked = Http.get(Http.client(), sluice.uri("http", "/login"));
+                assertEquals("https://localhost:9443/commonauth?x=1", leaked.headers().firstValue("Location").orElseThrow());
+                Http.get(Http.client(), sluice.uri("http", "/away")); // a public site: no leak
+                java.net.URI metrics = java.net.URI.create("http://127.0.0.1:" + sluice.server().adminAddress().getPort() + "/metrics");
+                assertEquals(1, MetricsIT.value(Http.get(Http.client(), metrics).body(), "sluice_pool_redirect_leaks_total{pool=\"is\"}"));
+            }
+        }
+    }
 }

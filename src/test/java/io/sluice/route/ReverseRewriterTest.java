@@ -373,4 +373,27 @@ class ReverseRewriterTest {
         assertEquals("/app/?x=1", ctx.rewriteLocation("/ctx?x=1", HTTPS, PUBLIC));
         assertNull(ctx.rewriteSetCookie("JSESSIONID=a; Path=/ctxother"), "a longer name is another context");
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "https://localhost:9443/commonauth      | https://localhost:9443",
+            "http://127.0.0.1:9763/x                 | http://127.0.0.1:9763",
+            "http://10.9.9.9:9443/carbon             | http://10.9.9.9:9443",
+            "https://172.20.1.1/x                    | https://172.20.1.1:443",
+            "http://[::1]:8080/                      | http://[::1]:8080",
+            "https://node1.local:9443/               | https://node1.local:9443",
+            "https://is.internal:9763/x              | https://is.internal:9763",
+    })
+    void anUnlistedLocalPrivateOrMemberHostOriginIsALeak(String location, String origin) {
+        ReverseRewriter is = new ReverseRewriter(List.of(new Mapping("/is-", "/")), List.of(URI.create("https://is.internal:9443")), false);
+        assertEquals(origin, is.unlistedInternalOrigin(location, PUBLIC));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://www.example.com/x", "https://8.8.8.8/", "https://is.internal:9443/listed",
+            "https://10.0.0.5/intranet-public", "/relative"})
+    void publicListedAndOwnOriginsAreNoLeak(String location) {
+        ReverseRewriter is = new ReverseRewriter(List.of(new Mapping("/is-", "/")), List.of(URI.create("https://is.internal:9443")), false);
+        assertNull(is.unlistedInternalOrigin(location, "10.0.0.5"));
+    }
 }
