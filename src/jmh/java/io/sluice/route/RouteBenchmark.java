@@ -4,6 +4,8 @@ import com.codahale.metrics.Counter;
 import io.sluice.bench.Fixtures;
 import io.sluice.config.RouteConfig;
 import io.sluice.config.SluiceConfig;
+import io.sluice.path.PrefixRewrite;
+import io.sluice.path.SafePath;
 import io.undertow.server.HttpServerExchange;
 import java.util.ArrayList;
 import java.util.List;

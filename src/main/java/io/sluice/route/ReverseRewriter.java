@@ -1,5 +1,6 @@
 package io.sluice.route;
 
+import io.sluice.path.PrefixRewrite;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.Comparator;

@@ -1,6 +1,7 @@
 package io.sluice.route;
 
 import io.sluice.config.RouteConfig;
+import io.sluice.path.PrefixRewrite;
 import io.sluice.pool.Pool;
 import io.undertow.util.HttpString;
 import java.util.Set;

@@ -1,11 +1,12 @@
 package io.sluice.route;
 
+import io.sluice.config.MemberConfig;
 import io.sluice.config.PoolConfig;
 import io.sluice.config.RouteConfig;
-import io.sluice.config.MemberConfig;
-import io.sluice.http.RequestBodyGuard;
 import io.sluice.http.MethodGuardHandler;
+import io.sluice.http.RequestBodyGuard;
 import io.sluice.http.Responses;
+import io.sluice.path.SafePath;
 import io.sluice.pool.Pool;
 import io.sluice.pool.RequestTrace;
 import io.sluice.ratelimit.ClientAddress;

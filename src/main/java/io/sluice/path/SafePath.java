@@ -1,4 +1,4 @@
-package io.sluice.route;
+package io.sluice.path;
 
 /**
  * Vets and normalises a raw request path before it is matched against route prefixes and

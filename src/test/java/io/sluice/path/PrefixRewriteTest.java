@@ -1,4 +1,4 @@
-package io.sluice.route;
+package io.sluice.path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

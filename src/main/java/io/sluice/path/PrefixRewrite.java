@@ -1,4 +1,4 @@
-package io.sluice.route;
+package io.sluice.path;
 
 /**
  * ProxyPass-style prefix rewrite: the matched {@code prefix} of a path is replaced by
@@ -66,7 +66,7 @@ public record PrefixRewrite(String prefix, String replacement) {
      * separator the prefix stopped at, not a double slash the client sent).
      * The result is never empty because a replacement always starts with {@code '/'}.
      */
-    static void appendJoined(StringBuilder out, String replacement, boolean matchedEndsWithSlash,
+    public static void appendJoined(StringBuilder out, String replacement, boolean matchedEndsWithSlash,
                              String src, int from, int to) {
         out.append(replacement);
         if (!matchedEndsWithSlash && endsWithSlash(replacement) && from < to && src.charAt(from) == '/') {
@@ -75,7 +75,7 @@ public record PrefixRewrite(String prefix, String replacement) {
         out.append(src, from, to);
     }
 
-    static boolean endsWithSlash(String s) {
+    public static boolean endsWithSlash(String s) {
         return s.charAt(s.length() - 1) == '/';
     }
 
@@ -83,7 +83,7 @@ public record PrefixRewrite(String prefix, String replacement) {
      * A prefix or replacement must be a normalised, safe, query-free path: config errors
      * surface at load time instead of as silent non-matches at request time.
      */
-    static void requireRoutePath(String what, String p) {
+    public static void requireRoutePath(String what, String p) {
         if (p == null) {
             throw new IllegalArgumentException(what + " must not be null");
         }
