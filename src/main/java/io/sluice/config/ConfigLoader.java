@@ -507,7 +507,7 @@ public final class ConfigLoader {
             RetryPolicy.Cause cause = RetryPolicy.Cause.of(text);
             if (cause == null) {
                 section.error("retry-on", "\"" + text + "\" is not a retry cause",
-                        "connect-failure, empty-response or response-timeout; [] never retries");
+                        "connect-failure, empty-response, response-timeout, 502, 503 or 504; [] never retries");
             } else {
                 causes.add(cause);
             }

@@ -32,10 +32,13 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
     private final boolean upgrade;
     /** The pool's count of requests waiting in members' queues, when this attempt is one of them; else null. */
     private final AtomicInteger pending;
+    /** Judges the member's 502/503/504 when the request's policy retries on them; else null. */
+    private final StatusRetry.Decider statusRetries;
     private XnioExecutor.Key timer;
 
     ConnectAttempt(HttpServerExchange exchange, ProxyCallback<ProxyConnection> delegate, Member member, RequestTrace trace,
-                   boolean upgrade, AtomicInteger pending) {
+                   boolean upgrade, AtomicInteger pending, StatusRetry.Decider statusRetries) {
+        this.statusRetries = statusRetries;
         this.exchange = exchange;
         this.delegate = delegate;
         this.member = member;
@@ -118,7 +121,7 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
                 next.proceed();
             });
         }
-        delegate.completed(exchange, connection);
+        delegate.completed(exchange, statusRetries == null ? connection : StatusRetry.wrap(connection, exchange, trace, statusRetries));
     }
 
     @Override

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * up, and cannot retry its only host. Its reusable part, ProxyConnectionPool, is used
  * as is, one per member.
  */
-final class PoolProxyClient implements ProxyClient {
+final class PoolProxyClient implements ProxyClient, StatusRetry.Decider {
     private static final ProxyTarget TARGET = new ProxyTarget() {
     };
 
@@ -46,12 +46,14 @@ final class PoolProxyClient implements ProxyClient {
     /** For requests that were not routed by a route with its own policy. */
     private final RetryPolicy retry;
     private final int maxPending;
+    private final boolean ejectOn5xx;
     /** Requests of this pool waiting in a busy member's queue now. */
     private final AtomicInteger pending = new AtomicInteger();
 
     PoolProxyClient(Member[] members, PoolConfig config, SessionAffinity affinity, PoolMetrics metrics) {
         this.metrics = metrics;
         this.retry = config.retry();
+        this.ejectOn5xx = config.ejectOn5xx();
         this.maxPending = config.maxPending();
         this.members = members;
         this.method = config.method();
@@ -114,7 +116,8 @@ final class PoolProxyClient implements ProxyClient {
             overflow(exchange, PoolMetrics.Limit.MAX_PENDING);
             return;
         }
-        ConnectAttempt attempt = new ConnectAttempt(exchange, callback, member, trace, upgrade, queued ? pending : null);
+        StatusRetry.Decider statusRetries = !upgrade && policy(trace).retriesOnStatus() ? this : null;
+        ConnectAttempt attempt = new ConnectAttempt(exchange, callback, member, trace, upgrade, queued ? pending : null, statusRetries);
         connections.connect(target, exchange, attempt, queued ? queueTimeoutMillis : -1, TimeUnit.MILLISECONDS, upgrade);
         if (!queued) {
             attempt.armTimer(connectTimeoutMillis);
@@ -128,10 +131,38 @@ final class PoolProxyClient implements ProxyClient {
      * {@link RetryDecision} lets only idempotent requests without a body through).
      */
     private boolean retryAllowed(RequestTrace trace, long now) {
-        RetryPolicy policy = trace.retryPolicy() != null ? trace.retryPolicy() : retry;
+        RetryPolicy policy = policy(trace);
         RetryPolicy.Cause cause = trace.lastFailure();
         return cause != null && policy.retriesOn(cause) && trace.attempts() <= policy.retries()
                 && now - trace.startNanos() < policy.deadline().toNanos();
+    }
+
+    private RetryPolicy policy(RequestTrace trace) {
+        return trace.retryPolicy() != null ? trace.retryPolicy() : retry;
+    }
+
+    /**
+     * A member answered 502, 503 or 504: whether to drop that answer and try another member.
+     * Only when retry-on names the status, the request can be replayed whole (idempotent,
+     * no body), attempts and time are left, and another member can take it: otherwise the
+     * member's own answer is better than none.
+     */
+    @Override
+    public boolean retriesStatus(HttpServerExchange exchange, RequestTrace trace, int status) {
+        RetryPolicy.Cause cause = RetryPolicy.Cause.ofStatus(status);
+        RetryPolicy policy = policy(trace);
+        if (cause == null || !policy.retriesOn(cause) || !trace.bodyless() || !RetryDecision.idempotent(exchange.getRequestMethod())
+                || trace.attempts() > policy.retries() || System.nanoTime() - trace.startNanos() >= policy.deadline().toNanos()
+                || members.length == 1 || (trace.outcome() == StickyOutcome.HIT && !failover)
+                || !(anyEligible(trace, MemberState.ACTIVE) || anyEligible(trace, MemberState.STANDBY))) {
+            return false;
+        }
+        Member member = trace.member();
+        if (member != null && ejectOn5xx) {
+            member.markFailed("answered " + status);
+        }
+        trace.statusRetry(cause);
+        return true;
     }
 
     /** No (further) member for this request: 502/504 when one was reached and failed, else 503 with Retry-After. */

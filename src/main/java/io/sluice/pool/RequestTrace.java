@@ -39,6 +39,7 @@ public final class RequestTrace {
     private RetryPolicy retry;
     private boolean bodyless;
     private RetryPolicy.Cause lastFailure;
+    private boolean statusRetry;
 
     public RequestTrace(long startNanos) {
         this.startNanos = startNanos;
@@ -90,6 +91,18 @@ public final class RequestTrace {
 
     void failed(RetryPolicy.Cause cause) {
         lastFailure = cause;
+    }
+
+    /** The member's status is dropped for a retry: the failure Undertow reports next is that, not an empty response. */
+    void statusRetry(RetryPolicy.Cause cause) {
+        lastFailure = cause;
+        statusRetry = true;
+    }
+
+    boolean takeStatusRetry() {
+        boolean pending = statusRetry;
+        statusRetry = false;
+        return pending;
     }
 
     /** Why the last attempt failed, or null when none did. */

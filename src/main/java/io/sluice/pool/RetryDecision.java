@@ -36,6 +36,10 @@ final class RetryDecision implements Predicate {
         if (trace == null) {
             return false;
         }
+        if (trace.takeStatusRetry()) {
+            metrics.attemptFailed(trace.lastFailure()); // a member's status, already judged retryable (StatusRetry)
+            return true;
+        }
         RetryPolicy.Cause cause = trace.silentFor(System.nanoTime(), responseTimeoutNanos)
                 ? RetryPolicy.Cause.RESPONSE_TIMEOUT : RetryPolicy.Cause.EMPTY_RESPONSE;
         trace.failed(cause);

@@ -62,13 +62,13 @@ class RetryPolicyConfigTest {
     @Test
     void mistakesAreLocatedWithAHint() throws Exception {
         List<String> problems = problems(LISTENER + """
-                routes = [ { prefix = "/", pool = is, retry-on = [502] }, { prefix = "/gone", status = 410, retries = 2 } ]
+                routes = [ { prefix = "/", pool = is, retry-on = [500] }, { prefix = "/gone", status = 410, retries = 2 } ]
                 pools { is { members = [ { url = "http://127.0.0.1:9763" } ], retry-on = [connect-failur], retries = 11,
                              retry-deadline = 0s, max-connections = 0, max-pending = -1 } }
                 """);
         String file = dir.resolve("sluice.conf").toString();
-        assertTrue(problems.contains(file + ":3: sluice.routes[0].retry-on: \"502\" is not a retry cause\n"
-                + "    hint: connect-failure, empty-response or response-timeout; [] never retries"), problems.toString());
+        assertTrue(problems.contains(file + ":3: sluice.routes[0].retry-on: \"500\" is not a retry cause\n"
+                + "    hint: connect-failure, empty-response, response-timeout, 502, 503 or 504; [] never retries"), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith(file + ":3: sluice.routes[1].retries: a fixed-status route has nothing to retry")),
                 problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith(file + ":4: sluice.pools.is.retry-on: \"connect-failur\" is not a retry cause")),

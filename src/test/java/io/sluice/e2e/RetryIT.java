@@ -298,6 +298,44 @@ class RetryIT {
         }
     }
 
+    @Test
+    void aMembersOwn503IsRetriedOnlyWhenRetryOnNamesItAndOnlyForReplayableRequests() throws Exception {
+        try (RecordingBackend starting = RecordingBackend.start((request, connection, n) -> new Answer(503, "starting", 0));
+             RecordingBackend ready = RecordingBackend.answering("ready");
+             RunningSluice sluice = RunningSluice.start(dir, config("retry-on = [connect-failure, empty-response, 503]", starting, ready))) {
+            int port = sluice.port("http");
+            for (int i = 0; i < 4; i++) {
+                WireHttp.Response response = WireHttp.get(port, "/get" + i, "Host: app");
+                assertEquals(200, response.status(), response.toString());
+                assertEquals("ready", response.bodyText());
+            }
+            assertTrue(starting.requests().size() >= 1, "the starting member was asked and its 503s dropped");
+            assertEquals(starting.requests().size(), metric(sluice, "sluice_pool_retries_total{pool=\"app\",cause=\"503\"}"));
+            // a POST is never sent twice: the member's own 503 reaches the client
+            int posts = 0;
+            for (int i = 0; i < 4; i++) {
+                WireHttp.Response post = WireHttp.exchange(port, List.of("POST /p" + i + " HTTP/1.1", "Host: app", "Content-Length: 1"),
+                        new byte[] {'x'});
+                posts += post.status() == 503 ? 1 : 0;
+            }
+            assertEquals(starting.requests("POST").size(), posts, "every POST the starting member got, its client got the 503 of");
+            assertEquals(4, all("POST", starting, ready).size(), "each POST delivered once");
+        }
+    }
+
+    @Test
+    void aMembersOwn503PassesThroughByDefault() throws Exception {
+        try (RecordingBackend starting = RecordingBackend.start((request, connection, n) -> new Answer(503, "starting", 0));
+             RecordingBackend ready = RecordingBackend.answering("ready");
+             RunningSluice sluice = RunningSluice.start(dir, config("retries = 1", starting, ready))) {
+            List<Integer> statuses = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                statuses.add(WireHttp.get(sluice.port("http"), "/get" + i, "Host: app").status());
+            }
+            assertEquals(2, statuses.stream().filter(s -> s == 503).count(), statuses.toString());
+        }
+    }
+
     private static Socket upgrade(int port) throws Exception {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);

@@ -28,8 +28,11 @@ public final class RecordingBackend implements AutoCloseable {
     public sealed interface Action permits Answer, HangUp, Silent, SwitchProtocols {
     }
 
-    /** Writes this response (status 200 with this body, keep-alive) after waiting delayMillis. */
-    public record Answer(String body, long delayMillis) implements Action {
+    /** Writes this response (this status and body, keep-alive) after waiting delayMillis. */
+    public record Answer(int status, String body, long delayMillis) implements Action {
+        public Answer(String body, long delayMillis) {
+            this(200, body, delayMillis);
+        }
     }
 
     /** Closes the connection without a response. */
@@ -128,7 +131,8 @@ public final class RecordingBackend implements AutoCloseable {
                         Thread.sleep(answer.delayMillis());
                     }
                     byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    out.write(("HTTP/1.1 " + answer.status() + " " + (answer.status() == 200 ? "OK" : "Status")
+                            + "\r\nContent-Type: text/plain\r\nContent-Length: " + body.length + "\r\n\r\n")
                             .getBytes(StandardCharsets.ISO_8859_1));
                     out.write(body);
                     out.flush();
