@@ -67,6 +67,13 @@ public final class RuntimeState {
         return new RuntimeState(file, contents.changes());
     }
 
+    /** Reads and checks the state file as a start would, without logging: for `sluice check`. */
+    public static void verify(Path file) throws StateFileException {
+        if (file != null) {
+            StateFile.read(file);
+        }
+    }
+
     /** The file's configuration with the members added and removed at run time: what a generation is built from. */
     public SluiceConfig overlay(SluiceConfig config) {
         RuntimeChanges current = changes;
