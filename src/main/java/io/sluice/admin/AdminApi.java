@@ -292,18 +292,18 @@ final class AdminApi {
         if (change == null) {
             return;
         }
-        runtimeState.changeLock().lock();
-        try {
-            Refusal refusal = apply(caller, poolName, memberName, change.state(), change.weight());
-            if (refusal != null) {
-                refuse(exchange, refusal);
-                return;
-            }
-            Pool pool = generation.get().pools().get(poolName);
-            send(exchange, 200, describe(pool.member(memberName), pool));
-        } finally {
-            runtimeState.changeLock().unlock();
+        Refusal refusal = apply(caller, poolName, memberName, change.state(), change.weight());
+        if (refusal != null) {
+            refuse(exchange, refusal);
+            return;
         }
+        Pool pool = generation.get().pools().get(poolName);
+        Member member = pool == null ? null : pool.member(memberName);
+        if (member == null) { // removed in the meantime by another caller
+            send(exchange, 404, Map.of("error", "no member " + memberName + " in pool " + poolName));
+            return;
+        }
+        send(exchange, 200, describe(member, pool));
     }
 
     /**

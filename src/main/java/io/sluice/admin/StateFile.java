@@ -17,7 +17,6 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -174,8 +173,7 @@ final class StateFile {
         SortedMap<String, SortedMap<String, MemberChanges>> members = new TreeMap<>();
         SortedMap<String, SortedMap<String, AddedMember>> added = new TreeMap<>();
         SortedMap<String, java.util.SortedSet<String>> removed = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : root.properties()) {
             String[] key = entry.getKey().split("\\|", -1);
             JsonNode value = entry.getValue();
             if (key.length != 3 || key[0].isEmpty() || key[1].isEmpty()) {
@@ -252,6 +250,11 @@ final class StateFile {
             }
             channel.force(true);
         } catch (IOException e) {
+            try {
+                Files.deleteIfExists(temporary); // a partial temporary file serves nobody
+            } catch (IOException ignored) {
+                // the write already failed; that is what the caller hears about
+            }
             throw new StateFileException("cannot write the state file " + file + ": " + reason(e));
         }
         try {
