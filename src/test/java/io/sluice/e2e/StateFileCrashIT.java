@@ -94,12 +94,12 @@ class StateFileCrashIT {
                 """.formatted(members));
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         Map<String, Setting> acknowledged = new TreeMap<>();
         MEMBERS.forEach(name -> acknowledged.put(name, new Setting("active", 1)));
         Change inFlight = null;
         for (int round = 0; round < 3; round++) {
             Running sluice = closer.add(start(jar, config, round));
+            HttpClient client = client(); // a new one each time: no connection kept to a killed process
             Map<String, Setting> found = settings(client, sluice);
             acknowledged.putAll(check(found, acknowledged, inFlight, sluice, seed));
             int killAfter = 10 + random.nextInt(30);
@@ -136,7 +136,7 @@ class StateFileCrashIT {
             closer.remove(sluice);
         }
         Running last = closer.add(start(jar, config, 3));
-        check(settings(client, last), acknowledged, inFlight, last, seed);
+        check(settings(client(), last), acknowledged, inFlight, last, seed);
     }
 
     /** What the restarted process serves must be the acknowledged changes, with or without the one in flight. */
@@ -148,6 +148,10 @@ class StateFileCrashIT {
         fail("after the kill (seed " + seed + "): found " + found + ", acknowledged " + acknowledged + ", in flight " + inFlight
                 + "\nstate file:\n" + Files.readString(sluice.log().resolveSibling("state.json")) + "\nlog:\n" + Files.readString(sluice.log()));
         return found;
+    }
+
+    private static HttpClient client() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     private static Change change(Random random) {
