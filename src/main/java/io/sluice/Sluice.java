@@ -113,6 +113,12 @@ public final class Sluice {
     private static int check(Path file, PrintStream out, PrintStream err) {
         try {
             SluiceConfig config = ConfigLoader.load(file);
+            try {
+                io.sluice.admin.RuntimeState.verify(config.admin().stateFile()); // run would refuse to start with it
+            } catch (io.sluice.admin.StateFileException e) {
+                err.println(e.getMessage());
+                return INVALID_CONFIG;
+            }
             out.print(ConfigSummary.render(config));
             return OK;
         } catch (ConfigException e) {

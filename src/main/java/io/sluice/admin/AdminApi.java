@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class AdminApi {
     private static final Logger AUDIT = LoggerFactory.getLogger("sluice.audit");
+    private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
 
     private final Supplier<Generation> generation;
     private final RuntimeState runtimeState;
@@ -126,158 +127,241 @@ final class AdminApi {
         return values == null || values.isEmpty() ? null : values.getFirst();
     }
 
-    private Map<String, Object> jsonBody(HttpServerExchange exchange) throws IOException {
+    /** POST /api/v1/pools/{pool}/members/{member}: {"state": ..., "weight": ...}. */
+    record MemberChange(String state, Integer weight) {
+    }
+
+    /** POST /api/v1/pools/{pool}/members: a new member. */
+    record NewMember(String name, String url, String route, Integer weight) {
+    }
+
+    /** POST .../remove takes no fields: an empty body or {}. */
+    record NoFields() {
+    }
+
+    /** Why a change was not made: the HTTP status and the message for the caller. */
+    record Refusal(int status, String error) {
+    }
+
+    /**
+     * The request body as {@code type}: application/json, at most {@link AdminJson#MAX_REQUEST_BYTES},
+     * strictly parsed. Null (the answer already sent) when it is not that.
+     */
+    private <T> T body(HttpServerExchange exchange, Class<T> type, String example, boolean optional) throws IOException {
+        long length = exchange.getRequestContentLength();
+        if (length > AdminJson.MAX_REQUEST_BYTES) {
+            send(exchange, 413, Map.of("error", "the body is over " + AdminJson.MAX_REQUEST_BYTES + " bytes"));
+            return null;
+        }
         String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-            send(exchange, 415, Map.of("error", "send application/json"));
+            send(exchange, 415, Map.of("error", "send the change as application/json, e.g. " + example));
             return null;
+        }
+        byte[] bytes = exchange.getInputStream().readNBytes(AdminJson.MAX_REQUEST_BYTES + 1);
+        if (bytes.length > AdminJson.MAX_REQUEST_BYTES) {
+            send(exchange, 413, Map.of("error", "the body is over " + AdminJson.MAX_REQUEST_BYTES + " bytes"));
+            return null;
+        }
+        if (optional && new String(bytes, StandardCharsets.UTF_8).isBlank()) {
+            bytes = "{}".getBytes(StandardCharsets.UTF_8);
         }
         try {
-            return Json.readFlatObject(new String(exchange.getInputStream().readNBytes(4096), StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-            send(exchange, 400, Map.of("error", "not a JSON object: " + e.getMessage()));
+            return AdminJson.readRequest(bytes, type);
+        } catch (AdminJson.BadJson e) {
+            send(exchange, 400, Map.of("error", e.getMessage()));
             return null;
         }
+    }
+
+    private static void refuse(HttpServerExchange exchange, Refusal refusal) {
+        send(exchange, refusal.status(), Map.of("error", refusal.error()));
+    }
+
+    /** A failed state-file write: the change was not made, and the caller is told why. */
+    private static Refusal notWritten(StateFileException e) {
+        return new Refusal(500, "the change was not applied: " + e.getMessage());
     }
 
     /** POST /api/v1/pools/{pool}/members {"name","url","route","weight"}: a new member, at once, kept across restarts. */
     private void addMember(HttpServerExchange exchange, String caller, String poolName) throws IOException {
-        Map<String, Object> body = jsonBody(exchange);
+        NewMember body = body(exchange, NewMember.class, "{\"url\":\"http://10.0.0.13:9763\",\"route\":\"node3\",\"weight\":1}", false);
         if (body == null) {
             return;
         }
-        Pool pool = generation.get().pools().get(poolName);
-        if (pool == null) {
-            send(exchange, 404, Map.of("error", "no pool " + poolName));
-            return;
-        }
-        String url = body.get("url") == null ? "" : String.valueOf(body.get("url"));
-        java.net.URI uri;
-        try {
-            uri = new java.net.URI(url);
-        } catch (java.net.URISyntaxException e) {
-            uri = null;
-        }
-        if (uri == null || uri.getHost() == null || !(("http".equals(uri.getScheme())) || "https".equals(uri.getScheme()))
-                || uri.getRawQuery() != null || uri.getRawUserInfo() != null || (uri.getRawPath() != null && uri.getRawPath().length() > 1)) {
+        java.net.URI origin = body.url() == null ? null : RuntimeChanges.origin(body.url());
+        if (origin == null) {
             send(exchange, 400, Map.of("error", "url must be an http:// or https:// origin, e.g. http://10.0.0.13:9763"));
             return;
         }
-        int port = uri.getPort() > 0 ? uri.getPort() : uri.getScheme().equals("https") ? 443 : 80;
-        java.net.URI origin = java.net.URI.create(uri.getScheme() + "://" + uri.getHost() + ":" + port);
-        String route = body.get("route") == null ? "" : String.valueOf(body.get("route"));
-        String name = body.get("name") == null ? (route.isEmpty() ? uri.getHost() + ":" + port : route) : String.valueOf(body.get("name"));
-        long weight = body.get("weight") instanceof Long number ? number : 1;
-        if (!name.matches("[A-Za-z0-9._:-]{1,64}") || !route.matches("[A-Za-z0-9._-]{0,64}") || weight < 1 || weight > 100) {
+        String route = body.route() == null ? "" : body.route();
+        String name = body.name() == null ? (route.isEmpty() ? origin.getHost() + ":" + origin.getPort() : route) : body.name();
+        int weight = body.weight() == null ? 1 : body.weight();
+        if (!RuntimeChanges.MEMBER_NAME.matcher(name).matches() || !RuntimeChanges.ROUTE.matcher(route).matches()
+                || !RuntimeChanges.validWeight(weight)) {
             send(exchange, 400, Map.of("error", "name and route: letters, digits and - _ . (name also :); weight 1 to 100"));
             return;
         }
-        for (Member existing : pool.members()) {
-            if (existing.name().equals(name) || existing.config().url().equals(origin) || (!route.isEmpty() && route.equals(existing.route()))) {
-                send(exchange, 409, Map.of("error", "pool " + poolName + " already has " + existing.name() + " (" + existing.config().url()
-                        + (existing.route().isEmpty() ? "" : ", route " + existing.route()) + ")"));
+        runtimeState.changeLock().lock();
+        try {
+            Pool pool = generation.get().pools().get(poolName);
+            if (pool == null) {
+                send(exchange, 404, Map.of("error", "no pool " + poolName));
                 return;
             }
+            for (Member existing : pool.members()) {
+                if (existing.name().equals(name) || existing.config().url().equals(origin) || (!route.isEmpty() && route.equals(existing.route()))) {
+                    send(exchange, 409, Map.of("error", "pool " + poolName + " already has " + existing.name() + " (" + existing.config().url()
+                            + (existing.route().isEmpty() ? "" : ", route " + existing.route()) + ")"));
+                    return;
+                }
+            }
+            RuntimeChanges before = runtimeState.changes();
+            Refusal refusal = commitAndRebuild(before, before.withAdded(poolName, name,
+                    new RuntimeChanges.AddedMember(origin.toString(), route, weight)));
+            if (refusal != null) {
+                refuse(exchange, refusal);
+                return;
+            }
+            AUDIT.info("admin {}: pool {} member {} added ({}{})", caller, poolName, name, origin, route.isEmpty() ? "" : ", route " + route);
+            Pool rebuilt = generation.get().pools().get(poolName);
+            send(exchange, 200, describe(rebuilt.member(name), rebuilt));
+        } finally {
+            runtimeState.changeLock().unlock();
         }
-        runtimeState.memberAdded(poolName, new io.sluice.config.MemberConfig(name, origin, route, (int) weight,
-                io.sluice.config.MemberState.ACTIVE), false);
+    }
+
+    /**
+     * Writes {@code next}, then rebuilds the pools from it; a rebuild that fails puts
+     * {@code before} back (file and memory). Null when done, else why not.
+     */
+    private Refusal commitAndRebuild(RuntimeChanges before, RuntimeChanges next) {
+        try {
+            runtimeState.commit(next);
+        } catch (StateFileException e) {
+            return notWritten(e);
+        }
         io.sluice.runtime.SluiceServer.ReloadOutcome outcome = rebuild.get();
-        if (!outcome.applied()) {
-            runtimeState.memberRemoved(poolName, name, false);
-            send(exchange, 400, Map.of("error", "the pool could not be rebuilt: " + outcome.summary()));
-            return;
+        if (outcome.applied()) {
+            return null;
         }
-        AUDIT.info("admin {}: pool {} member {} added ({}{})", caller, poolName, name, origin, route.isEmpty() ? "" : ", route " + route);
-        Pool rebuilt = generation.get().pools().get(poolName);
-        send(exchange, 200, describe(rebuilt.member(name), rebuilt));
+        String error = "the pool could not be rebuilt: " + outcome.summary();
+        try {
+            runtimeState.commit(before);
+        } catch (StateFileException e) {
+            LOG.error("{}; and the state file could not be put back: {}", error, e.getMessage());
+            return new Refusal(500, error + "; and the state file could not be put back, so a restart would apply the change: "
+                    + e.getMessage());
+        }
+        return new Refusal(400, error);
     }
 
     /** POST /api/v1/pools/{pool}/members/{member}/remove: the member leaves the pool, also across restarts. */
-    private void removeMember(HttpServerExchange exchange, String caller, String poolName, String memberName) {
-        Pool pool = generation.get().pools().get(poolName);
-        Member member = pool == null ? null : pool.member(memberName);
-        if (member == null) {
-            send(exchange, 404, Map.of("error", "no member " + memberName + " in pool " + poolName));
+    private void removeMember(HttpServerExchange exchange, String caller, String poolName, String memberName) throws IOException {
+        if (body(exchange, NoFields.class, "{}", true) == null) {
             return;
         }
-        if (pool.members().size() == 1) {
-            send(exchange, 409, Map.of("error", "a pool keeps at least one member; drain or disable it instead"));
-            return;
+        runtimeState.changeLock().lock();
+        try {
+            Pool pool = generation.get().pools().get(poolName);
+            Member member = pool == null ? null : pool.member(memberName);
+            if (member == null) {
+                send(exchange, 404, Map.of("error", "no member " + memberName + " in pool " + poolName));
+                return;
+            }
+            if (pool.members().size() == 1) {
+                send(exchange, 409, Map.of("error", "a pool keeps at least one member; drain or disable it instead"));
+                return;
+            }
+            RuntimeChanges before = runtimeState.changes();
+            boolean inFile = !runtimeState.addedAtRunTime(poolName, memberName);
+            Refusal refusal = commitAndRebuild(before, before.withRemoved(poolName, memberName, inFile));
+            if (refusal != null) {
+                refuse(exchange, refusal);
+                return;
+            }
+            AUDIT.info("admin {}: pool {} member {} removed", caller, poolName, memberName);
+            send(exchange, 200, describe(generation.get().pools().get(poolName)));
+        } finally {
+            runtimeState.changeLock().unlock();
         }
-        boolean inFile = runtimeState.override(poolName, memberName, "added") == null;
-        runtimeState.memberRemoved(poolName, memberName, inFile);
-        io.sluice.runtime.SluiceServer.ReloadOutcome outcome = rebuild.get();
-        if (!outcome.applied()) {
-            send(exchange, 400, Map.of("error", "the pool could not be rebuilt: " + outcome.summary()));
-            return;
-        }
-        AUDIT.info("admin {}: pool {} member {} removed", caller, poolName, memberName);
-        send(exchange, 200, describe(generation.get().pools().get(poolName)));
     }
 
     private void changeMember(HttpServerExchange exchange, String caller, String poolName, String memberName) throws IOException {
-        String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
-        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-            send(exchange, 415, Map.of("error", "send the change as application/json, e.g. {\"state\":\"draining\"}"));
+        MemberChange change = body(exchange, MemberChange.class, "{\"state\":\"draining\"}", false);
+        if (change == null) {
             return;
         }
-        Map<String, Object> change;
-        try {
-            change = Json.readFlatObject(new String(exchange.getInputStream().readNBytes(4096), StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-            send(exchange, 400, Map.of("error", "not a JSON object: " + e.getMessage()));
-            return;
-        }
-        String result = apply(caller, poolName, memberName, change.get("state"), change.get("weight"));
-        if (result != null) {
-            send(exchange, result.startsWith("no ") ? 404 : 400, Map.of("error", result));
+        Refusal refusal = apply(caller, poolName, memberName, change.state(), change.weight());
+        if (refusal != null) {
+            refuse(exchange, refusal);
             return;
         }
         Pool pool = generation.get().pools().get(poolName);
-        send(exchange, 200, describe(pool.member(memberName), pool));
+        Member member = pool == null ? null : pool.member(memberName);
+        if (member == null) { // removed in the meantime by another caller
+            send(exchange, 404, Map.of("error", "no member " + memberName + " in pool " + poolName));
+            return;
+        }
+        send(exchange, 200, describe(member, pool));
     }
 
-    /** Applies a state and/or weight change, audited and persisted; returns an error text, or null. */
-    String apply(String caller, String poolName, String memberName, Object state, Object weight) {
-        Pool pool = generation.get().pools().get(poolName);
-        if (pool == null) {
-            return "no pool " + poolName;
-        }
-        Member member = pool.member(memberName);
-        if (member == null) {
-            return "no member " + memberName + " in pool " + poolName;
-        }
-        MemberState newState = null;
-        if (state != null) {
+    /**
+     * Applies a state and/or weight change: checked, written to the state file, then set on
+     * the running member and audited. Null when done; otherwise why not, and nothing changed.
+     */
+    Refusal apply(String caller, String poolName, String memberName, String state, Integer weight) {
+        runtimeState.changeLock().lock();
+        try {
+            Pool pool = generation.get().pools().get(poolName);
+            if (pool == null) {
+                return new Refusal(404, "no pool " + poolName);
+            }
+            Member member = pool.member(memberName);
+            if (member == null) {
+                return new Refusal(404, "no member " + memberName + " in pool " + poolName);
+            }
+            MemberState newState = null;
+            if (state != null) {
+                try {
+                    newState = MemberState.valueOf(state.toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    return new Refusal(400, "state must be active, draining, disabled or standby, not " + state);
+                }
+            }
+            if (weight != null && !RuntimeChanges.validWeight(weight)) {
+                return new Refusal(400, "weight must be a whole number from 1 to 100, not " + weight);
+            }
+            if (newState == null && weight == null) {
+                return new Refusal(400, "nothing to change: send state and/or weight");
+            }
+            RuntimeChanges next = runtimeState.changes();
+            if (newState != null) {
+                next = next.withState(poolName, memberName, newState == member.config().state() ? null : newState.configName());
+            }
+            if (weight != null) {
+                next = next.withWeight(poolName, memberName, weight == member.config().weight() ? null : weight);
+            }
             try {
-                newState = MemberState.valueOf(String.valueOf(state).toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                return "state must be active, draining, disabled or standby, not " + state;
+                runtimeState.commit(next);
+            } catch (StateFileException e) {
+                LOG.error("admin {}: pool {} member {}: {}", caller, poolName, memberName, e.getMessage());
+                return notWritten(e);
             }
-        }
-        Integer newWeight = null;
-        if (weight != null) {
-            if (!(weight instanceof Long number) || number < 1 || number > 100) {
-                return "weight must be a whole number from 1 to 100, not " + weight;
+            if (newState != null) {
+                MemberState old = member.state();
+                member.state(newState);
+                AUDIT.info("admin {}: pool {} member {} state {} -> {}", caller, poolName, memberName, old.configName(), newState.configName());
             }
-            newWeight = number.intValue();
+            if (weight != null) {
+                int old = member.weight();
+                pool.weight(member, weight);
+                AUDIT.info("admin {}: pool {} member {} weight {} -> {}", caller, poolName, memberName, old, weight);
+            }
+            return null;
+        } finally {
+            runtimeState.changeLock().unlock();
         }
-        if (newState == null && newWeight == null) {
-            return "nothing to change: send state and/or weight";
-        }
-        if (newState != null) {
-            MemberState old = member.state();
-            member.state(newState);
-            runtimeState.record(poolName, memberName, "state", newState.configName(), member.config().state().configName());
-            AUDIT.info("admin {}: pool {} member {} state {} -> {}", caller, poolName, memberName, old.configName(), newState.configName());
-        }
-        if (newWeight != null) {
-            int old = member.weight();
-            pool.weight(member, newWeight);
-            runtimeState.record(poolName, memberName, "weight", (long) newWeight, (long) member.config().weight());
-            AUDIT.info("admin {}: pool {} member {} weight {} -> {}", caller, poolName, memberName, old, newWeight);
-        }
-        return null;
     }
 
     Map<String, Object> describe(Pool pool) {
@@ -309,8 +393,7 @@ final class AdminApi {
         out.put("inFlight", member.inFlight());
         out.put("learnedSessions", pool.learnedSessions(member));
         out.put("secondsSinceSessionRequest", member.secondsSinceSessionRequest());
-        out.put("changedAtRunTime", runtimeState.override(poolName, member.name(), "state") != null
-                || runtimeState.override(poolName, member.name(), "weight") != null);
+        out.put("changedAtRunTime", runtimeState.changedAtRunTime(poolName, member.name()));
         return out;
     }
 
@@ -318,6 +401,8 @@ final class AdminApi {
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
         exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
-        exchange.getResponseSender().send(Json.write(body) + "\n");
+        byte[] json = AdminJson.write(body);
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
+        exchange.getResponseSender().send(buffer);
     }
 }

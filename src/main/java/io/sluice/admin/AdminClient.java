@@ -9,8 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * `sluice ctl`: the admin API from the command line, for operators and Ansible. It finds
@@ -161,19 +159,26 @@ public final class AdminClient {
         }
     }
 
-    /** The numeric fields of one member in a pool's JSON. */
+    /** The whole-number fields of one member in a pool's JSON. */
     static Map<String, Long> memberNumbers(String poolJson, String memberName) {
-        int at = poolJson.indexOf("{\"name\":\"" + memberName + "\"");
-        if (at < 0) {
-            throw new IllegalStateException("no member " + memberName);
+        com.fasterxml.jackson.databind.JsonNode pool;
+        try {
+            pool = AdminJson.MAPPER.readTree(poolJson);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("the admin answered something that is not JSON: " + e.getOriginalMessage());
         }
-        String member = poolJson.substring(at, poolJson.indexOf('}', at) + 1);
-        Map<String, Long> numbers = new java.util.HashMap<>();
-        Matcher field = Pattern.compile("\"(\\w+)\":(-?\\d+)[,}]").matcher(member);
-        while (field.find()) {
-            numbers.put(field.group(1), Long.parseLong(field.group(2)));
+        for (com.fasterxml.jackson.databind.JsonNode member : pool.path("members")) {
+            if (memberName.equals(member.path("name").asText(null))) {
+                Map<String, Long> numbers = new java.util.HashMap<>();
+                member.properties().forEach(field -> {
+                    if (field.getValue().isIntegralNumber()) {
+                        numbers.put(field.getKey(), field.getValue().longValue());
+                    }
+                });
+                return numbers;
+            }
         }
-        return numbers;
+        throw new IllegalStateException("no member " + memberName);
     }
 
     private static boolean has(String[] args, String flag) {

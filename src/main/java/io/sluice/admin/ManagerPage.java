@@ -163,17 +163,18 @@ final class ManagerPage {
             return;
         }
         String weight = value(form, "weight");
-        Object weightValue = null;
+        Integer weightValue = null;
         if (weight != null) {
             try {
-                weightValue = Long.parseLong(weight.trim());
+                weightValue = Integer.valueOf(weight.trim());
             } catch (NumberFormatException e) {
-                weightValue = weight;
+                AdminApi.send(exchange, 400, Map.of("error", "weight must be a whole number from 1 to 100, not " + weight));
+                return;
             }
         }
-        String error = api.apply(caller, value(form, "pool"), value(form, "member"), value(form, "state"), weightValue);
-        if (error != null) {
-            AdminApi.send(exchange, 400, Map.of("error", error));
+        AdminApi.Refusal refusal = api.apply(caller, value(form, "pool"), value(form, "member"), value(form, "state"), weightValue);
+        if (refusal != null) {
+            AdminApi.send(exchange, refusal.status(), Map.of("error", refusal.error()));
             return;
         }
         exchange.setStatusCode(303);

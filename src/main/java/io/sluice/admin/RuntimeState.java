@@ -1,79 +1,105 @@
 package io.sluice.admin;
 
+import io.sluice.admin.RuntimeChanges.AddedMember;
+import io.sluice.admin.RuntimeChanges.MemberChanges;
+import io.sluice.admin.RuntimeChanges.PoolChanges;
 import io.sluice.config.MemberConfig;
 import io.sluice.config.MemberState;
 import io.sluice.config.PoolConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.pool.Member;
 import io.sluice.pool.Pool;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Run-time changes made through the admin (member state and weight, members added and
- * removed), kept apart from the
- * config file: applied to every generation built (so they survive a reload), and written
- * to admin.state-file (so they survive a restart). Keys are "pool|member|state" and
- * "pool|member|weight" in one flat JSON object.
+ * removed), kept apart from the config file: applied to every generation built (so they
+ * survive a reload), and kept in admin.state-file (so they survive a restart). A change is
+ * written to the file, durably, before it becomes current: what the API acknowledged is
+ * what a restart finds.
  */
 public final class RuntimeState {
     private static final Logger LOG = LoggerFactory.getLogger(RuntimeState.class);
 
     private final Path file;
-    private final Map<String, Object> overrides = new TreeMap<>();
+    /** Held by an admin change from reading the current changes to applying the new ones: changes never interleave. */
+    private final ReentrantLock changeLock = new ReentrantLock();
+    private volatile RuntimeChanges changes;
 
-    private RuntimeState(Path file) {
+    private RuntimeState(Path file, RuntimeChanges changes) {
         this.file = file;
-    }
-
-    /** Loads the state file if there is one; a damaged file is reported and ignored, never fatal. */
-    public static RuntimeState load(Path file) {
-        RuntimeState state = new RuntimeState(file);
-        if (file != null && Files.exists(file)) {
-            try {
-                state.overrides.putAll(Json.readFlatObject(Files.readString(file, StandardCharsets.UTF_8)));
-                LOG.info("run-time state from {}: {}", file, state.overrides);
-            } catch (IOException | IllegalArgumentException e) {
-                LOG.error("ignoring the run-time state file {}: {}", file, e.getMessage());
-            }
-        }
-        return state;
+        this.changes = changes;
     }
 
     /**
-     * The file's configuration with the members added and removed at run time: what a
-     * generation is built from. Added members are "pool|name|added" = "url route weight".
+     * The state file's changes (none without a file or when it does not exist yet). A file
+     * that cannot be read or understood is an error, never skipped: starting without it
+     * would silently undo drains and disables.
      */
-    public synchronized SluiceConfig overlay(SluiceConfig config) {
-        java.util.Map<String, PoolConfig> pools = new java.util.LinkedHashMap<>();
+    public static RuntimeState load(Path file) throws StateFileException {
+        if (file == null) {
+            return new RuntimeState(null, RuntimeChanges.NONE);
+        }
+        StateFile.Contents contents;
+        try {
+            contents = StateFile.read(file);
+        } catch (StateFileException e) {
+            LOG.error("the run-time state file cannot be used: {}", e.getMessage());
+            throw new StateFileException(e.getMessage() + "; fix it, or move it aside to start without the run-time changes it holds");
+        }
+        if (contents.flatFormat()) {
+            LOG.warn("run-time state file {} is in the flat format of earlier versions: read; the next change rewrites it in format {}",
+                    file, StateFile.VERSION);
+        }
+        if (!contents.changes().pools().isEmpty()) {
+            LOG.info("run-time state from {}: {}", file, new String(AdminJson.write(contents.changes().pools()),
+                    java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return new RuntimeState(file, contents.changes());
+    }
+
+    /** Reads and checks the state file as a start would, without logging: for `sluice check`. */
+    public static void verify(Path file) throws StateFileException {
+        if (file != null) {
+            StateFile.read(file);
+        }
+    }
+
+    /** The file's configuration with the members added and removed at run time: what a generation is built from. */
+    public SluiceConfig overlay(SluiceConfig config) {
+        RuntimeChanges current = changes;
+        Map<String, PoolConfig> pools = new LinkedHashMap<>();
         boolean changed = false;
         for (PoolConfig pool : config.pools().values()) {
-            java.util.List<MemberConfig> members = new java.util.ArrayList<>();
+            PoolChanges poolChanges = current.pool(pool.name());
+            if (poolChanges.removed().isEmpty() && poolChanges.added().isEmpty()) {
+                pools.put(pool.name(), pool);
+                continue;
+            }
+            List<MemberConfig> members = new ArrayList<>();
             for (MemberConfig member : pool.members()) {
-                if (overrides.containsKey(pool.name() + "|" + member.name() + "|removed")) {
-                    changed = true;
-                } else {
+                if (!poolChanges.removed().contains(member.name())) {
                     members.add(member);
                 }
             }
-            for (Map.Entry<String, Object> entry : overrides.entrySet()) {
-                String[] key = entry.getKey().split("\\|", 3);
-                if (key.length == 3 && key[0].equals(pool.name()) && key[2].equals("added")
-                        && members.stream().noneMatch(m -> m.name().equals(key[1]))) {
-                    String[] value = String.valueOf(entry.getValue()).split(" ", -1);
-                    members.add(new MemberConfig(key[1], java.net.URI.create(value[0]), value[1], Integer.parseInt(value[2]), MemberState.ACTIVE));
-                    changed = true;
+            for (Map.Entry<String, AddedMember> added : poolChanges.added().entrySet()) {
+                if (members.stream().noneMatch(m -> m.name().equals(added.getKey()))) {
+                    AddedMember member = added.getValue();
+                    members.add(new MemberConfig(added.getKey(), URI.create(member.url()), member.route() == null ? "" : member.route(),
+                            member.weight(), MemberState.ACTIVE));
                 }
             }
-            pools.put(pool.name(), changed ? pool.withMembers(members) : pool);
+            pools.put(pool.name(), pool.withMembers(members));
+            changed = true;
         }
         if (!changed) {
             return config;
@@ -83,73 +109,73 @@ public final class RuntimeState {
                 config.admin(), config.rateLimit());
     }
 
-    synchronized void memberAdded(String pool, MemberConfig member, boolean inFile) {
-        overrides.remove(pool + "|" + member.name() + "|removed");
-        if (!inFile) {
-            overrides.put(pool + "|" + member.name() + "|added", member.url() + " " + member.route() + " " + member.weight());
-        }
-        save();
-    }
-
-    synchronized void memberRemoved(String pool, String member, boolean inFile) {
-        overrides.remove(pool + "|" + member + "|added");
-        overrides.remove(pool + "|" + member + "|state");
-        overrides.remove(pool + "|" + member + "|weight");
-        if (inFile) {
-            overrides.put(pool + "|" + member + "|removed", Boolean.TRUE);
-        }
-        save();
-    }
-
-    /** Applies the recorded changes to a freshly built generation's pools. */
-    public synchronized void applyTo(Map<String, Pool> pools) {
-        for (Map.Entry<String, Object> entry : overrides.entrySet()) {
-            String[] key = entry.getKey().split("\\|", 3);
-            if (key.length == 3 && (key[2].equals("added") || key[2].equals("removed"))) {
-                continue; // those shape the config (overlay), they are no member settings
-            }
-            Pool pool = key.length == 3 ? pools.get(key[0]) : null;
-            Member member = pool == null ? null : pool.member(key[1]);
-            if (member == null) {
-                continue; // the member left the config: its run-time state no longer applies
-            }
-            try {
-                if (key[2].equals("state")) {
-                    member.state(MemberState.valueOf(String.valueOf(entry.getValue()).toUpperCase(Locale.ROOT)));
-                } else if (key[2].equals("weight")) {
-                    pool.weight(member, ((Number) entry.getValue()).intValue());
+    /** Applies the recorded member states and weights to a freshly built generation's pools. */
+    public void applyTo(Map<String, Pool> pools) {
+        RuntimeChanges current = changes;
+        current.pools().forEach((poolName, poolChanges) -> {
+            Pool pool = pools.get(poolName);
+            poolChanges.members().forEach((memberName, change) -> {
+                Member member = pool == null ? null : pool.member(memberName);
+                if (member == null) {
+                    return; // the member left the config: its run-time state no longer applies
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("run-time state {} = {} not applied: {}", entry.getKey(), entry.getValue(), e.getMessage());
+                try {
+                    if (change.state() != null) {
+                        member.state(MemberState.valueOf(change.state().toUpperCase(Locale.ROOT)));
+                    }
+                    if (change.weight() != null) {
+                        pool.weight(member, change.weight());
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("run-time state of pool {} member {} ({}) not applied: {}", poolName, memberName, change, e.getMessage());
+                }
+            });
+        });
+    }
+
+    /** The changes now in force (written to the file, if there is one). */
+    RuntimeChanges changes() {
+        return changes;
+    }
+
+    /** Taken around one admin change: read {@link #changes()}, {@link #commit} the edit, then apply it to the running pools. */
+    ReentrantLock changeLock() {
+        return changeLock;
+    }
+
+    /**
+     * Makes {@code next} the changes in force, after writing it to the state file. If the
+     * write fails nothing changes (the file keeps, or is put back to, the current content)
+     * and the exception says why.
+     */
+    void commit(RuntimeChanges next) throws StateFileException {
+        if (!changeLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("commit outside the change lock");
+        }
+        if (file != null) {
+            try {
+                StateFile.write(file, next);
+            } catch (StateFileException.AfterRename e) {
+                try {
+                    StateFile.write(file, changes);
+                } catch (StateFileException again) {
+                    LOG.error("the state file {} now holds a change that was refused and could not be put back: {}", file,
+                            again.getMessage());
+                }
+                throw e;
             }
         }
+        changes = next;
     }
 
-    synchronized void record(String pool, String member, String what, Object value, Object configured) {
-        String key = pool + "|" + member + "|" + what;
-        if (value.equals(configured)) {
-            overrides.remove(key); // back to what the file says: no longer a run-time change
-        } else {
-            overrides.put(key, value);
-        }
-        save();
+    /** Whether the member's state or weight differ from the file's. */
+    boolean changedAtRunTime(String pool, String member) {
+        MemberChanges change = changes.member(pool, member);
+        return change != null && (change.state() != null || change.weight() != null);
     }
 
-    /** The run-time value for a member's setting, or null when the config file's stands. */
-    synchronized Object override(String pool, String member, String what) {
-        return overrides.get(pool + "|" + member + "|" + what);
-    }
-
-    private void save() {
-        if (file == null) {
-            return;
-        }
-        try {
-            Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(temporary, Json.write(overrides) + "\n", StandardCharsets.UTF_8);
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            LOG.error("cannot write the run-time state file {}: {}", file, e.getMessage());
-        }
+    /** Whether the member was added through the API rather than listed in the file. */
+    boolean addedAtRunTime(String pool, String member) {
+        return changes.added(pool, member) != null;
     }
 }

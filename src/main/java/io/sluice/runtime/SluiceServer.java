@@ -160,8 +160,13 @@ public final class SluiceServer implements AutoCloseable {
                     old.config().ioThreads(), config.ioThreads());
         }
         Generation next;
-        RuntimeState state = java.util.Objects.equals(config.admin().stateFile(), old.config().admin().stateFile())
-                ? runtimeState : RuntimeState.load(config.admin().stateFile());
+        RuntimeState state;
+        try {
+            state = java.util.Objects.equals(config.admin().stateFile(), old.config().admin().stateFile())
+                    ? runtimeState : RuntimeState.load(config.admin().stateFile());
+        } catch (IOException e) {
+            return refused(e.getMessage()); // a new state file that cannot be used: never start it over empty
+        }
         try {
             next = Generation.build(state.overlay(config), this::boundPort, worker, buffers.http(), old, metrics);
         } catch (StartupException e) {
