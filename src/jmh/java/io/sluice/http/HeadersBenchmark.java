@@ -45,8 +45,8 @@ public class HeadersBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        withRequestId = new RequestHeadersHandler(List.of(), "X-Request-ID", NEXT); // the default (reference.conf)
-        withoutRequestId = new RequestHeadersHandler(List.of(), "", NEXT);          // bench/run.sh's config
+        withRequestId = new RequestHeadersHandler(List.of(), "X-Request-ID", new Refusals("bench"), NEXT); // the default (reference.conf)
+        withoutRequestId = new RequestHeadersHandler(List.of(), "", new Refusals("bench"), NEXT);          // bench/run.sh's config
         http1 = Fixtures.browserGet("/is-/authenticationendpoint/login.do", "client_id=abc", Fixtures.COOKIE);
         http2 = Fixtures.browserGet("/is-/authenticationendpoint/login.do", "client_id=abc", Fixtures.COOKIE);
         http2.setProtocol(Protocols.HTTP_2_0);

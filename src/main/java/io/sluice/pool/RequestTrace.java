@@ -57,11 +57,13 @@ public final class RequestTrace {
     }
 
     public void appendRequestLine(StringBuilder out) {
-        out.append(method).append(' ').append(originalUri);
+        // every part is the client's: escaped so that it cannot end the line or the quoted field
+        io.sluice.log.LogEscape.append(out, method).append(' ');
+        io.sluice.log.LogEscape.append(out, originalUri);
         if (originalQuery != null && !originalQuery.isEmpty()) {
-            out.append('?').append(originalQuery);
+            io.sluice.log.LogEscape.append(out.append('?'), originalQuery);
         }
-        out.append(' ').append(protocol);
+        io.sluice.log.LogEscape.append(out.append(' '), protocol);
     }
 
     /** The scheme the client used as far as Sluice can trust it: the connection's, or a trusted proxy's. */

@@ -3,7 +3,9 @@ package io.sluice.runtime;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.PoolConfig;
 import io.sluice.config.SluiceConfig;
+import io.sluice.http.HostGuard;
 import io.sluice.http.MethodGuardHandler;
+import io.sluice.http.ServerNames;
 import io.sluice.http.RedirectToHttpsHandler;
 import io.sluice.http.RequestHeadersHandler;
 import io.sluice.log.AccessLogHandler;
@@ -58,16 +60,20 @@ public final class Generation implements AutoCloseable {
             throw new StartupException(e.getMessage());
         }
         RouteHandler routes = RouteHandler.build(config.routes(), pools, config.limits().maxBodySize(), metrics);
-        // Header hygiene first, so that even a denied request carries a request id in the log.
-        HttpHandler proxy = new RequestHeadersHandler(config.trustedProxies(), config.headers().requestIdHeader(),
-                new MethodGuardHandler(config.denyMethods(), routes));
+        HttpHandler methodGuard = new MethodGuardHandler(config.denyMethods(), routes);
         Map<String, HttpHandler> handlers = new java.util.HashMap<>();
         for (ListenerConfig listener : config.listeners()) {
-            HttpHandler inner = proxy;
+            io.sluice.http.Refusals refusals = metrics.refusals(listener.name());
+            // Header hygiene first, so that even a denied request carries a request id in the log.
+            HttpHandler inner;
             if (listener.redirectTo() != null) {
                 String target = listener.redirectTo();
                 inner = new RedirectToHttpsHandler(() -> boundPort.applyAsInt(target));
+            } else {
+                inner = new RequestHeadersHandler(config.trustedProxies(), config.headers().requestIdHeader(), refusals, methodGuard);
             }
+            // Host before anything that uses it (redirects, routing by host, the response rewriter's public origin)
+            inner = new HostGuard(new ServerNames(listener.serverNames()), refusals, inner);
             HttpHandler handler = config.accessLog().enabled()
                     ? new AccessLogHandler(listener.name(), config.headers().requestIdHeader(), inner)
                     : inner;
