@@ -56,6 +56,7 @@ class StrictParsingIT {
                   listeners = [
                     { name = plain, bind = "127.0.0.1:0" }
                     { name = named, bind = "127.0.0.1:0", server-names = [sso.example.com, "*.example.org", "127.0.0.1"] }
+                    { name = tls, bind = "127.0.0.1:0", tls { self-signed = [localhost] } }
                   ]
                   routes = [ { prefix = "/", pool = app } ]
                   pools { app { members = [ { url = "http://127.0.0.1:%d" } ] } }
@@ -176,6 +177,29 @@ class StrictParsingIT {
         assertEquals(fixed, requests.get(0).getBody().utf8());
         assertEquals(chunkData, requests.get(1).getBody().utf8());
         assertEquals("a\tb", requests.get(0).getHeaders().get("X-Tab"));
+    }
+
+    @Test
+    void overTlsTheDecryptedHeadIsCheckedAndH2StillNegotiates() throws Exception {
+        double before = refused("tls", "obs-fold");
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) Http.trustingContext().getSocketFactory()
+                .createSocket("127.0.0.1", sluice.port("tls"))) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write("GET /ok-tls HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            assertEquals(200, WireHttp.readResponse(in).status());
+            out.write("GET /bad-tls-fold HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n b\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            assertEquals(400, WireHttp.readResponse(in).status());
+            assertEquals(-1, in.read(), "the connection is closed after the refusal");
+        }
+        assertEquals(List.of("/ok-tls"), backendTargets());
+        assertEquals(before + 1, refused("tls", "obs-fold"));
+        // ALPN h2: the HTTP/2 preface passes the HTTP/1.x scanner untouched
+        java.net.http.HttpResponse<String> h2 = Http.get(Http.builder().version(java.net.http.HttpClient.Version.HTTP_2).build(), URI.create("https://localhost:" + sluice.port("tls") + "/ok-tls-h2"));
+        assertEquals(200, h2.statusCode());
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, h2.version());
+        assertEquals(List.of("/ok-tls-h2"), backendTargets());
     }
 
     @Test
