@@ -495,7 +495,7 @@ public final class StrictHttp1Conduit extends AbstractStreamSourceConduit<Stream
     /** A body already on its way to a backend: fail the read, so the upload is aborted, never completed. */
     private boolean malformedBody(Refusal reason) throws IOException {
         state = PASSTHROUGH;
-        refusals.refused(reason, connection.getPeerAddress());
+        refusals.refused(reason, connection == null ? null : connection.getPeerAddress());
         throw new IOException("malformed chunked request body (" + reason.label() + ")");
     }
 }
