@@ -38,6 +38,7 @@ public class HeadersBenchmark {
 
     RequestHeadersHandler withRequestId;
     RequestHeadersHandler withoutRequestId;
+    HostGuard hostGuard;
     HttpServerExchange http1;
     HttpServerExchange http2;
     HttpServerExchange keepAlive;
@@ -45,19 +46,34 @@ public class HeadersBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        withRequestId = new RequestHeadersHandler(List.of(), "X-Request-ID", NEXT); // the default (reference.conf)
-        withoutRequestId = new RequestHeadersHandler(List.of(), "", NEXT);          // bench/run.sh's config
+        withRequestId = new RequestHeadersHandler(List.of(), "X-Request-ID", new Refusals("bench"), NEXT); // the default (reference.conf)
+        withoutRequestId = new RequestHeadersHandler(List.of(), "", new Refusals("bench"), NEXT);          // bench/run.sh's config
         http1 = Fixtures.browserGet("/is-/authenticationendpoint/login.do", "client_id=abc", Fixtures.COOKIE);
         http2 = Fixtures.browserGet("/is-/authenticationendpoint/login.do", "client_id=abc", Fixtures.COOKIE);
         http2.setProtocol(Protocols.HTTP_2_0);
+        lowerCaseNames(http2.getRequestHeaders()); // as an HTTP/2 client sends them (Host stays Undertow's own)
+        hostGuard = new HostGuard(new ServerNames(List.of("sso.example.com", "*.example.org")), new Refusals("bench"), NEXT);
         keepAlive = Fixtures.browserGet("/is-/authenticationendpoint/login.do", "client_id=abc", Fixtures.COOKIE);
         keepAliveValue = "keep-alive";
         check(requestHeadersHttp1() != null, "request id set");
         check("http".equals(http1.getRequestHeaders().getFirst(Headers.X_FORWARDED_PROTO)), "X-Forwarded-Proto set");
         check(requestHeadersHttp2() != null, "request id set over HTTP/2");
         check(LineSafety.isSafe(http1), "browser request is line-safe");
+        check(LineSafety.http2Refusal(http2) == null, "browser request is a well-formed HTTP/2 request");
         hopByHopKeepAlive();
         check(!keepAlive.getRequestHeaders().contains(Headers.CONNECTION), "Connection stripped");
+    }
+
+    private static void lowerCaseNames(HeaderMap headers) {
+        HeaderMap copy = new HeaderMap();
+        for (io.undertow.util.HeaderValues values : headers) {
+            HttpString name = values.getHeaderName();
+            copy.putAll(name.equals(Headers.HOST) ? Headers.HOST : new HttpString(name.toString().toLowerCase(java.util.Locale.ROOT)), values);
+        }
+        headers.clear();
+        for (io.undertow.util.HeaderValues values : copy) {
+            headers.putAll(values.getHeaderName(), values);
+        }
     }
 
     static void check(boolean condition, String what) {
@@ -88,10 +104,29 @@ public class HeadersBenchmark {
         return http1.getRequestHeaders().getFirst(Headers.X_FORWARDED_PORT);
     }
 
-    /** HTTP/2 adds the CR/LF/NUL scan of every header value, the query and the method. */
+    /** HTTP/2 adds the RFC 9113 field rules: every name and value, the query and the method. */
     @Benchmark
     public String requestHeadersHttp2() throws Exception {
-        return handle(withRequestId, http2);
+        String id = handle(withRequestId, http2);
+        // a new HTTP/2 request arrives without them (and the field rules, which run before
+        // the handler removes a client's X-Forwarded-*, would refuse these upper-case names)
+        HeaderMap headers = http2.getRequestHeaders();
+        headers.remove(Headers.X_FORWARDED_PROTO);
+        headers.remove(Headers.X_FORWARDED_PORT);
+        return id;
+    }
+
+    /** The RFC 9113 §8.2 field rules alone (names, values, connection-specific fields), on the same headers over HTTP/2. */
+    @Benchmark
+    public io.sluice.http.Refusal http2FieldRules() {
+        return LineSafety.http2Refusal(http2);
+    }
+
+    /** Host syntax and a server-names match (exact name first). */
+    @Benchmark
+    public HttpServerExchange hostGuard() throws Exception {
+        hostGuard.handleRequest(http1);
+        return http1;
     }
 
     /** The scan alone, on the browser's eleven headers. */

@@ -28,6 +28,7 @@ final class EffectiveConfig {
             l.put("protocol", listener.protocol());
             l.put("http2", listener.http2());
             l.put("redirectTo", listener.redirectTo());
+            l.put("serverNames", listener.serverNames());
             if (listener.isHttps()) {
                 l.put("tlsEngine", listener.tls().engine().name().toLowerCase(Locale.ROOT));
                 l.put("tlsProtocols", listener.tls().protocols());

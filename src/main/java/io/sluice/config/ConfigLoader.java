@@ -195,7 +195,8 @@ public final class ConfigLoader {
             }
             String redirectTo = section.string("redirect-to");
             TlsConfig tls = section.isSet("tls") ? readTls(section.section("tls"), name) : null;
-            listeners.add(new ListenerConfig(name, bind, section.bool("http2"), redirectTo.isEmpty() ? null : redirectTo, tls));
+            listeners.add(new ListenerConfig(name, bind, section.bool("http2"), redirectTo.isEmpty() ? null : redirectTo, tls,
+                    serverNames(section)));
         }
         for (int i = 0; i < listeners.size(); i++) {
             ListenerConfig listener = listeners.get(i);
@@ -214,6 +215,20 @@ public final class ConfigLoader {
             }
         }
         return listeners;
+    }
+
+    private static List<String> serverNames(Section listener) {
+        List<String> names = new ArrayList<>();
+        for (String name : listener.strings("server-names")) {
+            String problem = io.sluice.http.ServerNames.problem(name);
+            if (problem != null) {
+                listener.error("server-names", "\"" + name + "\": " + problem,
+                        "write host names as sso.example.com or *.example.com, IP addresses as 10.0.0.5 or [fd00::5]");
+            } else if (!names.contains(io.sluice.http.ServerNames.normalise(name))) {
+                names.add(io.sluice.http.ServerNames.normalise(name));
+            }
+        }
+        return List.copyOf(names);
     }
 
     private TlsConfig readTls(Section tls, String listenerName) {

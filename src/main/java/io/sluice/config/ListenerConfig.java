@@ -1,10 +1,15 @@
 package io.sluice.config;
 
+import java.util.List;
+
 /**
  * A bound address and protocol. A listener with {@code tls} is https; a listener with
  * {@code redirectTo} answers every request with a 308 to that https listener.
+ * {@code serverNames} are the host names it serves (lower case, "*.domain" wildcards);
+ * empty means any valid Host.
  */
-public record ListenerConfig(String name, BindAddress bind, boolean http2, String redirectTo, TlsConfig tls) {
+public record ListenerConfig(String name, BindAddress bind, boolean http2, String redirectTo, TlsConfig tls,
+                             List<String> serverNames) {
 
     public boolean isHttps() {
         return tls != null;

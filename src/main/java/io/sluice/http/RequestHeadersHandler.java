@@ -30,22 +30,30 @@ public final class RequestHeadersHandler implements HttpHandler {
 
     private final Cidr[] trustedProxies;
     private final HttpString requestIdHeader;
+    private final Refusals refusals;
     private final HttpHandler next;
 
-    public RequestHeadersHandler(List<Cidr> trustedProxies, String requestIdHeader, HttpHandler next) {
+    public RequestHeadersHandler(List<Cidr> trustedProxies, String requestIdHeader, Refusals refusals, HttpHandler next) {
         this.trustedProxies = trustedProxies.toArray(Cidr[]::new);
         this.requestIdHeader = requestIdHeader == null || requestIdHeader.isEmpty() ? null : new HttpString(requestIdHeader);
+        this.refusals = refusals;
         this.next = next;
     }
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         HeaderMap headers = exchange.getRequestHeaders();
-        if (exchange.getProtocol() == Protocols.HTTP_2_0 && !LineSafety.isSafe(exchange)) {
+        boolean h2cUpgrade = H2cUpgradeMark.take(headers);
+        if (exchange.getProtocol() == Protocols.HTTP_2_0 && !h2cUpgrade) {
             // HTTP/1.1's parser refuses these; HTTP/2 carries them as opaque bytes, and the
-            // HTTP/1.1 request to the backend would split on them (request smuggling).
-            Responses.plain(exchange, 400, "CR, LF or NUL in a header value or the query");
-            return;
+            // HTTP/1.1 request to the backend would split on them (request smuggling), or
+            // carry a field name with ':' past the exact-name scrub below.
+            Refusal refusal = LineSafety.http2Refusal(exchange);
+            if (refusal != null) {
+                refusals.refused(refusal, exchange.getSourceAddress());
+                Responses.plain(exchange, 400, "malformed HTTP/2 request (RFC 9113 section 8.2): " + refusal.label());
+                return;
+            }
         }
         HopByHop.strip(headers, HopByHop.isUpgrade(headers));
         boolean secure = exchange.getConnection().getSslSessionInfo() != null;

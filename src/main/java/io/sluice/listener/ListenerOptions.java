@@ -22,6 +22,9 @@ final class ListenerOptions {
                 // toward the backend, so limits.max-body-size is enforced by BodyLimit instead.
                 .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                 .set(UndertowOptions.ALLOW_ENCODED_SLASH, false)
+                // Undertow's default, stated: a request target or HTTP/2 :path with characters
+                // outside RFC 3986 (space, quotes, backslash, raw non-ASCII) is refused with 400
+                .set(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, false)
                 .set(UndertowOptions.RECORD_REQUEST_START_TIME, false)
                 // responses to pipelined requests leave in one write (Undertow.start()'s default)
                 .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)

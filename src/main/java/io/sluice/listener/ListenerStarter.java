@@ -28,6 +28,9 @@ import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.sluice.http.H2cUpgradeMark;
+import io.sluice.http.Refusals;
+import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
 import org.xnio.OptionMap;
 import org.xnio.Options;
@@ -49,13 +52,16 @@ public final class ListenerStarter {
     private final LimitsConfig limits;
     /** A listener's TLS handshake counters by name: they outlive the TLS contexts a reload replaces. */
     private final Function<String, ? extends HandshakeOutcomes> handshakes;
+    /** A listener's refusal counters by name, shared by its connections' strict parsing. */
+    private final Function<String, Refusals> refusals;
 
     public ListenerStarter(XnioWorker worker, ListenerBuffers buffers, LimitsConfig limits,
-            Function<String, ? extends HandshakeOutcomes> handshakes) {
+            Function<String, ? extends HandshakeOutcomes> handshakes, Function<String, Refusals> refusals) {
         this.worker = worker;
         this.buffers = buffers;
         this.limits = limits;
         this.handshakes = handshakes;
+        this.refusals = refusals;
     }
 
     /**
@@ -78,13 +84,14 @@ public final class ListenerStarter {
         UndertowXnioSsl ssl = null;
         AcceptingChannel<? extends StreamConnection> channel;
         HttpOpenListener http1 = new HttpOpenListener(buffers.http(), serverOptions);
+        Refusals listenerRefusals = refusals.apply(config.name());
         try {
             if (config.isHttps()) {
                 ServerTls tls = serverTls(config);
                 http1.setRootHandler(root);
                 openListener = config.http2() ? alpn(http1, root, serverOptions) : http1;
                 ssl = new UndertowXnioSsl(worker.getXnio(), OptionMap.EMPTY, buffers.tls(tls.engine()), counting(config, tls));
-                channel = ssl.createSslConnectionServer(worker, bindAddress, ChannelListeners.openListenerAdapter(openListener),
+                channel = ssl.createSslConnectionServer(worker, bindAddress, ChannelListeners.openListenerAdapter(strict(openListener, listenerRefusals)),
                         OptionMap.builder().addAll(socketOptions)
                                 .set(Options.SSL_ENABLED_PROTOCOLS, Sequence.of(tls.protocols()))
                                 .set(Options.SSL_ENABLED_CIPHER_SUITES, Sequence.of(tls.cipherSuites()))
@@ -95,9 +102,9 @@ public final class ListenerStarter {
                 description = describe(config, tls);
             } else {
                 // h2c: an HTTP/1.1 request with Upgrade: h2c switches the connection to HTTP/2
-                http1.setRootHandler(config.http2() ? new Http2UpgradeHandler(root) : root);
+                http1.setRootHandler(config.http2() ? H2cUpgradeMark.marking(new Http2UpgradeHandler(root)) : root);
                 openListener = http1;
-                channel = worker.createStreamConnectionServer(bindAddress, ChannelListeners.openListenerAdapter(openListener),
+                channel = worker.createStreamConnectionServer(bindAddress, ChannelListeners.openListenerAdapter(strict(openListener, listenerRefusals)),
                         socketOptions);
                 description = "http" + (config.redirectTo() != null ? ", redirects to listener " + config.redirectTo() : "")
                         + (config.http2() && config.redirectTo() == null ? ", h2c upgrade" : "");
@@ -110,6 +117,14 @@ public final class ListenerStarter {
         LOG.info("listener {} bound {}:{}: {}", config.name(), address.getAddress().getHostAddress(), address.getPort(), description);
         return new RunningListener(config, channel, new Undertow.ListenerInfo(config.isHttps() ? "https" : "http", address,
                 openListener, ssl, channel), address, description);
+    }
+
+    /** Every accepted connection gets strict HTTP/1.x parsing under Undertow's parser (see {@link StrictHttp1Conduit}). */
+    private static ChannelListener<StreamConnection> strict(OpenListener openListener, Refusals refusals) {
+        return connection -> {
+            StrictHttp1Conduit.install(connection, refusals);
+            openListener.handleEvent(connection);
+        };
     }
 
     /** TLS with ALPN: "h2" to Undertow's HTTP/2 listener, anything else to HTTP/1.1 (as Undertow wires it). */

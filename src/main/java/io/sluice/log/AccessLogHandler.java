@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
  * format followed by what a load balancer adds (listener, route, member, affinity,
  * upstream and total time, request id), e.g.
  * <pre>10.0.0.5 - - [20/Nov/2026:23:40:01 +0000] "GET /is-x HTTP/1.1" 200 512 "-" "curl/7.88" listener=https route=/is- member=node1 sticky=hit upstream_ms=3 total_ms=4 rid=9f..</pre>
+ * Every field the client controls (request line, referer, user agent, request id) is
+ * escaped by {@link LogEscape}, so a line is one line of ASCII whatever the client sent.
  * Lines go to the "sluice.access" logger, which logback writes asynchronously.
  */
 public final class AccessLogHandler implements HttpHandler, ExchangeCompletionListener {
@@ -87,7 +89,8 @@ public final class AccessLogHandler implements HttpHandler, ExchangeCompletionLi
         line.append(" total_ms=").append((System.nanoTime() - trace.startNanos()) / 1_000_000);
         if (requestIdHeader != null) {
             String id = exchange.getRequestHeaders().getFirst(requestIdHeader);
-            line.append(" rid=").append(id == null ? "-" : id);
+            // the client's id when it was well formed, but a refused request is logged as sent
+            LogEscape.append(line.append(" rid="), id == null ? "-" : id);
         }
         return line.toString();
     }
@@ -97,13 +100,7 @@ public final class AccessLogHandler implements HttpHandler, ExchangeCompletionLi
         if (value == null) {
             line.append('-');
         } else {
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                if (c == '"' || c == '\\') {
-                    line.append('\\');
-                }
-                line.append(c < 0x20 ? '?' : c);
-            }
+            LogEscape.append(line, value);
         }
         line.append('"');
     }

@@ -115,6 +115,14 @@ public final class PrometheusText {
         for (ListenerTlsMetrics l : metrics.tlsListeners()) {
             sample(out, "sluice_listener_tls_handshake_failures_total", listener(l.listener), l.handshakeFailures.getCount());
         }
+        header(out, "sluice_listener_requests_refused_total", "counter",
+                "Requests a listener refused before routing (malformed, ambiguous or misdirected), by reason.");
+        for (io.sluice.http.Refusals r : metrics.listenerRefusals()) {
+            for (io.sluice.http.Refusal reason : io.sluice.http.Refusal.values()) {
+                sample(out, "sluice_listener_requests_refused_total", listener(r.listener()) + ",reason=\"" + reason.label() + "\"",
+                        r.count(reason));
+            }
+        }
         jvm(out, metrics);
         return out.toString();
     }

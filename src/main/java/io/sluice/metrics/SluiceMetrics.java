@@ -21,6 +21,7 @@ public final class SluiceMetrics implements AutoCloseable {
     private final Map<String, com.codahale.metrics.Counter> routes = new ConcurrentHashMap<>();
     private final Map<String, com.codahale.metrics.Counter> rateLimited = new ConcurrentHashMap<>();
     private final Map<String, ListenerTlsMetrics> listenerTls = new ConcurrentHashMap<>();
+    private final Map<String, io.sluice.http.Refusals> refusals = new ConcurrentHashMap<>();
     /** The running listeners' own counters, replaced on every start and reload. */
     private volatile Map<String, io.undertow.server.ConnectorStatistics> listeners = Map.of();
 
@@ -61,6 +62,15 @@ public final class SluiceMetrics implements AutoCloseable {
     /** TLS handshakes of an https listener, kept by listener name across reloads. */
     public ListenerTlsMetrics listenerTls(String listener) {
         return listenerTls.computeIfAbsent(listener, key -> new ListenerTlsMetrics(registry, listener));
+    }
+
+    /** Requests a listener refused (strict parsing, Host checks), kept by listener name across reloads. */
+    public io.sluice.http.Refusals refusals(String listener) {
+        return refusals.computeIfAbsent(listener, io.sluice.http.Refusals::new);
+    }
+
+    Iterable<io.sluice.http.Refusals> listenerRefusals() {
+        return refusals.values();
     }
 
     public void listeners(Map<String, io.undertow.server.ConnectorStatistics> running) {

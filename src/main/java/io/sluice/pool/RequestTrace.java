@@ -63,11 +63,13 @@ public final class RequestTrace {
     }
 
     public void appendRequestLine(StringBuilder out) {
-        out.append(method).append(' ').append(originalUri);
+        // every part is the client's: escaped so that it cannot end the line or the quoted field
+        io.sluice.log.LogEscape.append(out, method).append(' ');
+        io.sluice.log.LogEscape.append(out, originalUri);
         if (originalQuery != null && !originalQuery.isEmpty()) {
-            out.append('?').append(originalQuery);
+            io.sluice.log.LogEscape.append(out.append('?'), originalQuery);
         }
-        out.append(' ').append(protocol);
+        io.sluice.log.LogEscape.append(out.append(' '), protocol);
     }
 
     /**

@@ -3,7 +3,9 @@ package io.sluice.runtime;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.PoolConfig;
 import io.sluice.config.SluiceConfig;
+import io.sluice.http.HostGuard;
 import io.sluice.http.MethodGuardHandler;
+import io.sluice.http.ServerNames;
 import io.sluice.http.RedirectToHttpsHandler;
 import io.sluice.http.RequestHeadersHandler;
 import io.sluice.log.AccessLogHandler;
@@ -66,15 +68,19 @@ public final class Generation implements AutoCloseable {
         if (config.rateLimit().enabled()) {
             guarded = new RateLimitHandler(new RateLimiter(config.rateLimit()), clients, metrics.rateLimited("sluice"), guarded);
         }
-        // Header hygiene first, so that even a denied request carries a request id in the log.
-        HttpHandler proxy = new RequestHeadersHandler(config.trustedProxies(), config.headers().requestIdHeader(), guarded);
         Map<String, HttpHandler> handlers = new java.util.HashMap<>();
         for (ListenerConfig listener : config.listeners()) {
-            HttpHandler inner = proxy;
+            io.sluice.http.Refusals refusals = metrics.refusals(listener.name());
+            // Header hygiene first, so that even a denied request carries a request id in the log.
+            HttpHandler inner;
             if (listener.redirectTo() != null) {
                 String target = listener.redirectTo();
                 inner = new RedirectToHttpsHandler(() -> boundPort.applyAsInt(target));
+            } else {
+                inner = new RequestHeadersHandler(config.trustedProxies(), config.headers().requestIdHeader(), refusals, guarded);
             }
+            // Host before anything that uses it (redirects, routing by host, the response rewriter's public origin)
+            inner = new HostGuard(new ServerNames(listener.serverNames()), refusals, inner);
             HttpHandler handler = config.accessLog().enabled()
                     ? new AccessLogHandler(listener.name(), config.headers().requestIdHeader(), inner)
                     : inner;

@@ -109,8 +109,21 @@ public final class SluiceServer implements AutoCloseable {
             throw e;
         }
         server.publishListenerStatistics();
+        warnAnyHost(config, null);
         server.logServing(config);
         return server;
+    }
+
+    /** One warning per listener without server-names (at start; on reload for listeners that newly have none). */
+    private static void warnAnyHost(SluiceConfig config, SluiceConfig previous) {
+        for (ListenerConfig listener : config.listeners()) {
+            ListenerConfig before = previous == null ? null : previous.listener(listener.name());
+            if (listener.serverNames().isEmpty() && (before == null || !before.serverNames().isEmpty())) {
+                LOG.warn("listener {} has no server-names: it accepts any valid Host, and the public origin in rewritten redirects "
+                        + "comes from the client's Host header; list the names it serves, e.g. server-names = [sso.example.com]",
+                        listener.name());
+            }
+        }
     }
 
     private void with(String name, RunningListener listener) {
@@ -126,7 +139,7 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     private ListenerStarter starter(SluiceConfig config) {
-        return new ListenerStarter(worker, buffers, config.limits(), metrics::listenerTls);
+        return new ListenerStarter(worker, buffers, config.limits(), metrics::listenerTls, metrics::refusals);
     }
 
     private void logServing(SluiceConfig config) {
@@ -225,6 +238,7 @@ public final class SluiceServer implements AutoCloseable {
         fileConfig = config;
         generation = next;
         publishListenerStatistics();
+        warnAnyHost(config, old.config());
         reloadAdmin(config, old.config(), changes);
         AccessLogs.configure(config.accessLog());
         retire(old, config.drainTimeout().toMillis(), toRetire);

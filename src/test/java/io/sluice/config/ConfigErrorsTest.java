@@ -228,4 +228,29 @@ class ConfigErrorsTest {
         assertEquals(List.of(file() + ":5: sluice.access-log.file: cannot write the access log /proc/forbidden/access.log\n"
                 + "    hint: create its directory and let the sluice user write there"), problems);
     }
+
+    @Test
+    void serverNamesMustBeHostNamesOrWildcards() throws Exception {
+        List<String> problems = problems("listeners = [ { name = http, bind = \"127.0.0.1:0\",\n"
+                + " server-names = [\"https://sso.example.com\", \"sso.example.com:443\", \"*\", \"a.*.example.com\", \"user@x\"] } ]\n"
+                + ROUTE + POOL);
+        String hint = "\n    hint: write host names as sso.example.com or *.example.com, IP addresses as 10.0.0.5 or [fd00::5]";
+        String at = file() + ":3: sluice.listeners[0].server-names: ";
+        assertEquals(List.of(
+                at + "\"https://sso.example.com\": not a host name or IP address (no scheme, port or path)" + hint,
+                at + "\"sso.example.com:443\": not a host name or IP address (no scheme, port or path)" + hint,
+                at + "\"*\": a wildcard is written *.example.com" + hint,
+                at + "\"a.*.example.com\": a wildcard is written *.example.com" + hint,
+                at + "\"user@x\": not a host name or IP address (no scheme, port or path)" + hint), problems);
+    }
+
+    @Test
+    void serverNamesAreNormalisedAndDefaultToAnyHost() throws Exception {
+        Path file = dir.resolve("ok.conf");
+        Files.writeString(file, "sluice {\n listeners = [ { name = a, bind = \"127.0.0.1:0\", server-names = [SSO.Example.com., \"*.Example.org\", sso.example.com] }\n"
+                + " { name = b, bind = \"127.0.0.1:1\" } ]\n" + ROUTE + POOL + "}\n");
+        SluiceConfig config = ConfigLoader.load(file);
+        assertEquals(List.of("sso.example.com", "*.example.org"), config.listener("a").serverNames());
+        assertEquals(List.of(), config.listener("b").serverNames());
+    }
 }

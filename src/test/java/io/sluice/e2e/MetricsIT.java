@@ -72,6 +72,8 @@ class MetricsIT {
                 assertEquals(12, value(after, "sluice_listener_requests_total{listener=\"http\"}"));
                 assertTrue(value(after, "sluice_listener_sent_bytes_total{listener=\"http\"}") > 0);
                 assertTrue(after.contains("sluice_pool_retries_total{pool=\"app\",cause=\"connect-failure\"} 0"), "retries are counted per pool");
+                assertTrue(after.contains("sluice_listener_requests_refused_total{listener=\"http\",reason=\"obs-fold\"} 0"),
+                        "refusals are counted per listener and reason, zeros included");
                 promtoolAccepts(after);
 
                 // the same metrics are MBeans

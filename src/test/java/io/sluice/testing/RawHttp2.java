@@ -16,28 +16,44 @@ import java.util.Map;
  * can send what real clients refuse to: CR/LF in values, a forged :scheme.
  */
 public final class RawHttp2 {
+    /**
+     * SETTINGS_HEADER_TABLE_SIZE = 0: the server may not index response fields, so every
+     * :status arrives as a static-table index or a literal (an earlier 421 would otherwise
+     * come back as a dynamic-table index this client does not keep).
+     */
+    private static final byte[] NO_DYNAMIC_TABLE = {0, 1, 0, 0, 0, 0};
+    private static final String NO_DYNAMIC_TABLE_BASE64 = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(NO_DYNAMIC_TABLE);
+
     private RawHttp2() {
     }
 
     /** Returns the :status of the answer on stream 3. */
     public static int request(InetSocketAddress address, String method, String scheme, String path, Map<String, String> headers)
             throws IOException {
+        return request(address, method, scheme, path, "x", headers);
+    }
+
+    /** Same, with the given :authority (null: none sent); -1 when the stream was reset. */
+    public static int request(InetSocketAddress address, String method, String scheme, String path, String authority,
+                              Map<String, String> headers) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(address, 5000);
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(("GET /h2c-warmup HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
-                    + "HTTP2-Settings: \r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    + "HTTP2-Settings: " + NO_DYNAMIC_TABLE_BASE64 + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
             ByteArrayOutputStream block = new ByteArrayOutputStream();
             literal(block, ":method", method);
             literal(block, ":scheme", scheme);
             literal(block, ":path", path);
-            literal(block, ":authority", "x");
+            if (authority != null) {
+                literal(block, ":authority", authority);
+            }
             for (Map.Entry<String, String> header : headers.entrySet()) {
                 literal(block, header.getKey(), header.getValue());
             }
             out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-            frame(out, 4, 0, 0, new byte[0]);               // SETTINGS
+            frame(out, 4, 0, 0, NO_DYNAMIC_TABLE);          // SETTINGS
             frame(out, 1, 0x5, 3, block.toByteArray());     // HEADERS, END_STREAM | END_HEADERS
             out.flush();
             return statusOnStream3(socket.getInputStream());
@@ -72,7 +88,11 @@ public final class RawHttp2 {
 
     /** The first header of a response is :status, as an indexed field (HPACK static table 8..14). */
     private static int decodeStatus(byte[] block) {
-        int first = block[0] & 0xff;
+        int at = 0;
+        if ((block[0] & 0xe0) == 0x20) {
+            at = 1; // a dynamic table size update first (0 fits its 5-bit prefix)
+        }
+        int first = block[at] & 0xff;
         if ((first & 0x80) != 0) {
             return switch (first & 0x7f) {
                 case 8 -> 200;
@@ -85,9 +105,34 @@ public final class RawHttp2 {
                 default -> 0;
             };
         }
-        // literal with indexed name :status (index 8): value follows as a plain string
-        int length = block[1] & 0x7f;
-        return Integer.parseInt(new String(block, 2, length, StandardCharsets.ISO_8859_1));
+        // literal with indexed name :status (index 8): value follows, plain or Huffman-coded
+        boolean huffman = (block[at + 1] & 0x80) != 0;
+        int length = block[at + 1] & 0x7f;
+        return huffman ? huffmanDigits(block, at + 2) : Integer.parseInt(new String(block, at + 2, length, StandardCharsets.ISO_8859_1));
+    }
+
+    /** Three digits in HPACK's Huffman code (RFC 7541 Appendix B: '0'-'2' are 5 bits, '3'-'9' 6 bits). */
+    private static int huffmanDigits(byte[] block, int from) {
+        int value = 0;
+        int bit = from * 8;
+        for (int digit = 0; digit < 3; digit++) {
+            int code = bits(block, bit, 5);
+            bit += 5;
+            if (code > 2) {
+                code = (code << 1 | bits(block, bit, 1)) - 25 + 3;
+                bit += 1;
+            }
+            value = value * 10 + code;
+        }
+        return value;
+    }
+
+    private static int bits(byte[] block, int from, int count) {
+        int result = 0;
+        for (int i = from; i < from + count; i++) {
+            result = result << 1 | ((block[i / 8] >> (7 - i % 8)) & 1);
+        }
+        return result;
     }
 
     private static void literal(ByteArrayOutputStream block, String name, String value) {

@@ -80,6 +80,11 @@ public final class WireHttp {
         return exchange(port, head, null);
     }
 
+    /** Reads one response from a connection the caller keeps (keep-alive sequences). */
+    public static Response readResponse(InputStream in) throws IOException {
+        return read(in, false);
+    }
+
     static Response read(InputStream in, boolean headRequest) throws IOException {
         String statusLine = line(in);
         List<Map.Entry<String, String>> headers = new ArrayList<>();
