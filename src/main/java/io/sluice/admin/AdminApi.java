@@ -393,6 +393,7 @@ final class AdminApi {
         out.put("inFlight", member.inFlight());
         out.put("learnedSessions", pool.learnedSessions(member));
         out.put("secondsSinceSessionRequest", member.secondsSinceSessionRequest());
+        out.put("secondsQuietSinceDrain", member.secondsQuietSinceDrain());
         out.put("changedAtRunTime", runtimeState.changedAtRunTime(poolName, member.name()));
         return out;
     }

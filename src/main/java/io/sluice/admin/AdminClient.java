@@ -129,9 +129,11 @@ public final class AdminClient {
     }
 
     /**
-     * Waits until the member has no requests in flight, no learned sessions, and no request
-     * for one of its sessions for --idle (sessions a node keeps by cookie alone cannot be
-     * counted, only seen going quiet); prints what remains while waiting.
+     * Waits until the member has no requests in flight, no learned sessions, and its
+     * sessions have been quiet for --idle since the drain began: no request for one of
+     * them arrived in that time. Sessions a node keeps by cookie alone (route and insert
+     * affinity) cannot be counted, only seen going quiet, and a session last used before
+     * the drain may still come back, so the quiet time never counts from before it.
      */
     private int waitDrained(String[] args, PrintStream out) throws Exception {
         long timeout = seconds(value(args, "--timeout", "300s"));
@@ -142,12 +144,15 @@ public final class AdminClient {
         while (true) {
             Map<String, Long> member = memberNumbers(get(pool), args[2]);
             long inFlight = member.getOrDefault("inFlight", 0L);
-            long learned = Math.max(0, member.getOrDefault("learnedSessions", 0L));
-            long quiet = member.getOrDefault("secondsSinceSessionRequest", -1L);
-            boolean sessionsGone = learned == 0 && (quiet < 0 || quiet >= idle);
-            remaining = inFlight + " in flight, " + learned + " learned sessions, last session request "
-                    + (quiet < 0 ? "never" : quiet + " s ago");
-            if (inFlight == 0 && sessionsGone) {
+            long learned = member.getOrDefault("learnedSessions", -1L);
+            long quiet = member.getOrDefault("secondsQuietSinceDrain", -1L);
+            if (quiet < 0) {
+                out.println("member " + args[2] + " is not draining (its state was changed meanwhile)");
+                return 1;
+            }
+            remaining = inFlight + " in flight, " + (learned < 0 ? "sessions not countable (no learn affinity)"
+                    : learned + " learned sessions") + ", sessions quiet for " + quiet + " s since the drain began (--idle " + idle + " s)";
+            if (inFlight == 0 && learned <= 0 && quiet >= idle) {
                 out.println("drained: " + remaining);
                 return 0;
             }

@@ -261,6 +261,25 @@ class AdminIT {
     }
 
     @Test
+    void drainWaitCountsQuietTimeFromTheStartOfTheDrain() throws Exception {
+        RunningSluice sluice = start(node("a"), node("b"), "");
+        String config = Files.readString(sluice.file()).replaceFirst("(admin \\{\\s*bind = )\"127\\.0\\.0\\.1:0\"",
+                "$1\"127.0.0.1:" + sluice.server().adminAddress().getPort() + "\"");
+        Path ctlConfig = dir.resolve("ctl.conf");
+        Files.writeString(ctlConfig, config.replace("{ name = http, bind = \"127.0.0.1:0\" }", "{ name = http, bind = \"127.0.0.1:1\" }"));
+        Http.get(Http.client(), sluice.uri("http", "/"), "Cookie", "JSESSIONID=S.a"); // a's session, then a pause longer than --idle
+        Thread.sleep(2500);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        long start = System.nanoTime();
+        int code = io.sluice.Sluice.execute(new String[] {"ctl", "-c", ctlConfig.toString(), "drain", "app", "a", "--wait", "--idle", "2",
+            "--timeout", "20"}, new java.io.PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, printed);
+        assertTrue(System.nanoTime() - start >= 1_900_000_000L, "the session may still come back: quiet time counts from the drain");
+        assertTrue(printed.contains("sessions not countable (no learn affinity)"), printed);
+    }
+
+    @Test
     void explainSaysWhereARequestWouldGoAndWhy() throws Exception {
         Node a = node("a");
         Node b = node("b");
