@@ -28,7 +28,6 @@ import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xnio.ChannelListeners;
 import org.xnio.OptionMap;
 import org.xnio.Options;
 import org.xnio.Sequence;
@@ -50,12 +49,20 @@ public final class ListenerStarter {
     /** A listener's TLS handshake counters by name: they outlive the TLS contexts a reload replaces. */
     private final Function<String, ? extends HandshakeOutcomes> handshakes;
 
+    /** Every traffic listener's connections count against it, across reloads. */
+    private final Admission admission;
+    /** A listener's admission counters by name, kept across reloads like the handshake counters. */
+    private final Function<String, ? extends AdmissionEvents> admissionEvents;
+
     public ListenerStarter(XnioWorker worker, ListenerBuffers buffers, LimitsConfig limits,
-            Function<String, ? extends HandshakeOutcomes> handshakes) {
+            Function<String, ? extends HandshakeOutcomes> handshakes, Admission admission,
+            Function<String, ? extends AdmissionEvents> admissionEvents) {
         this.worker = worker;
         this.buffers = buffers;
         this.limits = limits;
         this.handshakes = handshakes;
+        this.admission = admission;
+        this.admissionEvents = admissionEvents;
     }
 
     /**
@@ -67,12 +74,18 @@ public final class ListenerStarter {
      * {@link ListenerBuffers}). The open listeners are Undertow's own, wired as it wires them.
      */
     public RunningListener start(ListenerConfig config, HttpHandler root) throws ListenerException {
-        OptionMap serverOptions = ListenerOptions.serverOptions(limits, config.http2());
+        boolean http2 = config.isHttps() ? config.http2() : config.h2c();
+        OptionMap serverOptions = ListenerOptions.serverOptions(limits, http2);
         InetSocketAddress bindAddress = new InetSocketAddress(config.bind().host(), config.bind().port());
         if (bindAddress.isUnresolved()) {
             throw new ListenerException("listener " + config.name() + " cannot bind " + config.bind() + ": unknown host");
         }
-        OptionMap socketOptions = ListenerOptions.socketOptions(worker.getIoThreadCount());
+        OptionMap socketOptions = ListenerOptions.socketOptions(worker.getIoThreadCount(), limits);
+        AdmissionEvents events = admissionEvents.apply(config.name());
+        ListenerGate gate = new ListenerGate(config.name(), config.maxConnections(), admission, events);
+        HttpHandler streamsLimited = http2 ? new Http2StreamLimit(limits.maxConcurrentStreams(), root, events) : root;
+        long handshakeTimeout = limits.tlsHandshakeTimeout().toMillis();
+        long silenceTimeout = limits.requestParseTimeout().toMillis();
         String description;
         OpenListener openListener;
         UndertowXnioSsl ssl = null;
@@ -81,35 +94,38 @@ public final class ListenerStarter {
         try {
             if (config.isHttps()) {
                 ServerTls tls = serverTls(config);
-                http1.setRootHandler(root);
-                openListener = config.http2() ? alpn(http1, root, serverOptions) : http1;
+                http1.setRootHandler(streamsLimited);
+                openListener = config.http2() ? alpn(http1, streamsLimited, serverOptions) : http1;
                 ssl = new UndertowXnioSsl(worker.getXnio(), OptionMap.EMPTY, buffers.tls(tls.engine()), counting(config, tls));
-                channel = ssl.createSslConnectionServer(worker, bindAddress, ChannelListeners.openListenerAdapter(openListener),
-                        OptionMap.builder().addAll(socketOptions)
-                                .set(Options.SSL_ENABLED_PROTOCOLS, Sequence.of(tls.protocols()))
-                                .set(Options.SSL_ENABLED_CIPHER_SUITES, Sequence.of(tls.cipherSuites()))
-                                .getMap());
+                OptionMap sslOptions = OptionMap.builder()
+                        .set(Options.SSL_ENABLED_PROTOCOLS, Sequence.of(tls.protocols()))
+                        .set(Options.SSL_ENABLED_CIPHER_SUITES, Sequence.of(tls.cipherSuites()))
+                        .getMap();
+                channel = worker.createStreamConnectionServer(bindAddress,
+                        new AdmittingAcceptListener(gate, openListener, ssl, sslOptions, handshakeTimeout, silenceTimeout), socketOptions);
                 if (tls.warning() != null) {
                     LOG.warn("listener {}: {}", config.name(), tls.warning());
                 }
                 description = describe(config, tls);
             } else {
-                // h2c: an HTTP/1.1 request with Upgrade: h2c switches the connection to HTTP/2
-                http1.setRootHandler(config.http2() ? new Http2UpgradeHandler(root) : root);
+                // h2c (opt-in): an HTTP/1.1 request with Upgrade: h2c switches the connection to
+                // HTTP/2, and ENABLE_HTTP2 also lets a client start with the HTTP/2 preface
+                http1.setRootHandler(config.h2c() ? new Http2UpgradeHandler(streamsLimited) : root);
                 openListener = http1;
-                channel = worker.createStreamConnectionServer(bindAddress, ChannelListeners.openListenerAdapter(openListener),
-                        socketOptions);
+                channel = worker.createStreamConnectionServer(bindAddress,
+                        new AdmittingAcceptListener(gate, openListener, null, OptionMap.EMPTY, handshakeTimeout, silenceTimeout), socketOptions);
                 description = "http" + (config.redirectTo() != null ? ", redirects to listener " + config.redirectTo() : "")
-                        + (config.http2() && config.redirectTo() == null ? ", h2c upgrade" : "");
+                        + (config.h2c() ? ", h2c" : "");
             }
         } catch (IOException | RuntimeException e) {
             throw new ListenerException("listener " + config.name() + " cannot bind " + config.bind() + ": " + rootCause(e));
         }
+        description += ", max " + config.maxConnections() + " connections";
         channel.resumeAccepts();
         InetSocketAddress address = (InetSocketAddress) channel.getLocalAddress();
         LOG.info("listener {} bound {}:{}: {}", config.name(), address.getAddress().getHostAddress(), address.getPort(), description);
         return new RunningListener(config, channel, new Undertow.ListenerInfo(config.isHttps() ? "https" : "http", address,
-                openListener, ssl, channel), address, description);
+                openListener, ssl, channel), address, description, gate);
     }
 
     /** TLS with ALPN: "h2" to Undertow's HTTP/2 listener, anything else to HTTP/1.1 (as Undertow wires it). */

@@ -28,6 +28,7 @@ public final class RequestTrace {
     private long upstreamHeadersNanos;
     private ClientConnection backend;
     private boolean bodyTooLarge;
+    private boolean bodyStalled;
     private String publicScheme;
     private boolean queueFailed;
     private String method;
@@ -133,6 +134,19 @@ public final class RequestTrace {
      */
     public void abortBackendForOversizeBody() {
         bodyTooLarge = true;
+        abortBackend();
+    }
+
+    /**
+     * The client stopped sending its request body (limits.body-idle-timeout): reset the
+     * backend connection the same way, so the backend sees a broken upload.
+     */
+    public void abortBackendForStalledBody() {
+        bodyStalled = true;
+        abortBackend();
+    }
+
+    private void abortBackend() {
         if (backend == null) {
             return;
         }
@@ -163,6 +177,10 @@ public final class RequestTrace {
 
     public boolean bodyTooLarge() {
         return bodyTooLarge;
+    }
+
+    public boolean bodyStalled() {
+        return bodyStalled;
     }
 
     /** Marks the moment the backend's response head arrived. */

@@ -26,15 +26,19 @@ import java.util.Set;
 public final class RouteHandler implements HttpHandler {
     private final RouteTable table;
     private final long maxBodySize;
+    private final long bodyIdleTimeoutMillis;
+    private final com.codahale.metrics.Counter bodyIdleTimeouts;
 
-    private RouteHandler(RouteTable table, long maxBodySize) {
+    private RouteHandler(RouteTable table, long maxBodySize, long bodyIdleTimeoutMillis, com.codahale.metrics.Counter bodyIdleTimeouts) {
         this.table = table;
         this.maxBodySize = maxBodySize;
+        this.bodyIdleTimeoutMillis = bodyIdleTimeoutMillis;
+        this.bodyIdleTimeouts = bodyIdleTimeouts;
     }
 
     /** Builds the table; every pool named by a route must be in {@code pools}. */
     public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools, long maxBodySize,
-                                     io.sluice.metrics.SluiceMetrics metrics) {
+                                     java.time.Duration bodyIdleTimeout, io.sluice.metrics.SluiceMetrics metrics) {
         Map<String, ResponseRewriting> rewritingByPool = new HashMap<>();
         for (Pool pool : pools.values()) {
             rewritingByPool.put(pool.name(), new ResponseRewriting(reverseRewriter(pool.config(), routes), pool));
@@ -44,7 +48,7 @@ public final class RouteHandler implements HttpHandler {
             Pool pool = route.pool() == null ? null : pools.get(route.pool());
             built.add(new Route(route, pool, pool == null ? null : rewritingByPool.get(pool.name()), metrics.route(route.name())));
         }
-        return new RouteHandler(new RouteTable(built), maxBodySize);
+        return new RouteHandler(new RouteTable(built), maxBodySize, bodyIdleTimeout.toMillis(), metrics.bodyIdleTimeouts());
     }
 
     /** ProxyPassReverse for a pool, derived from every route that sends traffic to it. */
@@ -126,8 +130,8 @@ public final class RouteHandler implements HttpHandler {
         }
         exchange.setReasonPhrase(ResponseRewriting.NOT_RELAYED);
         exchange.addResponseCommitListener(route.responseRewriting);
-        if (RequestBodyGuard.needed(exchange, maxBodySize)) {
-            RequestBodyGuard.install(exchange, maxBodySize, RequestTrace.of(exchange)::abortBackendForOversizeBody);
+        if (RequestBodyGuard.needed(exchange)) {
+            RequestBodyGuard.install(exchange, maxBodySize, bodyIdleTimeoutMillis, RequestTrace.of(exchange), bodyIdleTimeouts);
         }
         route.pool.handler().handleRequest(exchange);
     }

@@ -57,7 +57,8 @@ public final class Generation implements AutoCloseable {
             pools.values().forEach(Pool::close);
             throw new StartupException(e.getMessage());
         }
-        RouteHandler routes = RouteHandler.build(config.routes(), pools, config.limits().maxBodySize(), metrics);
+        RouteHandler routes = RouteHandler.build(config.routes(), pools, config.limits().maxBodySize(),
+                config.limits().bodyIdleTimeout(), metrics);
         // Header hygiene first, so that even a denied request carries a request id in the log.
         HttpHandler proxy = new RequestHeadersHandler(config.trustedProxies(), config.headers().requestIdHeader(),
                 new MethodGuardHandler(config.denyMethods(), routes));

@@ -58,11 +58,16 @@ public final class SluiceServer implements AutoCloseable {
     /** The configuration as the file says, before run-time members are overlaid. */
     private volatile SluiceConfig fileConfig;
     private final io.sluice.metrics.SluiceMetrics metrics = new io.sluice.metrics.SluiceMetrics();
+    /** Client connections on all traffic listeners, against limits.max-connections; outlives reloads. */
+    private final io.sluice.listener.Admission admission;
 
-    private SluiceServer(XnioWorker worker, ListenerBuffers buffers, GracefulShutdownHandler gracefulShutdown) {
+    private SluiceServer(XnioWorker worker, ListenerBuffers buffers, GracefulShutdownHandler gracefulShutdown,
+                         io.sluice.config.LimitsConfig limits) {
         this.worker = worker;
         this.buffers = buffers;
         this.gracefulShutdown = gracefulShutdown;
+        this.admission = new io.sluice.listener.Admission(limits.maxConnections(), limits.maxConnectionsPerClient());
+        metrics.admission(admission);
     }
 
     public static SluiceServer start(SluiceConfig config) throws StartupException {
@@ -84,7 +89,7 @@ public final class SluiceServer implements AutoCloseable {
         // One shutdown gate in front of every listener: a stop lets in-flight requests finish.
         HttpHandler dispatch = exchange -> exchange.getAttachment(ListenerIndex.KEY).handle(self[0].generation, exchange);
         GracefulShutdownHandler graceful = new GracefulShutdownHandler(dispatch);
-        SluiceServer server = new SluiceServer(worker, ListenerBuffers.create(), graceful);
+        SluiceServer server = new SluiceServer(worker, ListenerBuffers.create(), graceful, config.limits());
         self[0] = server;
         try {
             server.runtimeState = RuntimeState.load(config.admin().stateFile());
@@ -125,7 +130,7 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     private ListenerStarter starter(SluiceConfig config) {
-        return new ListenerStarter(worker, buffers, config.limits(), metrics::listenerTls);
+        return new ListenerStarter(worker, buffers, config.limits(), metrics::listenerTls, admission, metrics::listenerAdmission);
     }
 
     private void logServing(SluiceConfig config) {
@@ -213,6 +218,7 @@ public final class SluiceServer implements AutoCloseable {
                 changes.add("listener " + entry.getKey() + " removed");
             }
         }
+        admission.configure(config.limits().maxConnections(), config.limits().maxConnectionsPerClient());
         listeners = java.util.Collections.unmodifiableMap(bound); // one swap: readers see the old map or the new
         runtimeState = state;
         fileConfig = config;
@@ -234,8 +240,13 @@ public final class SluiceServer implements AutoCloseable {
 
     private void publishListenerStatistics() {
         Map<String, io.undertow.server.ConnectorStatistics> statistics = new LinkedHashMap<>();
-        listeners.forEach((name, listener) -> statistics.put(name, listener.statistics()));
+        Map<String, io.sluice.listener.ListenerGate> gates = new LinkedHashMap<>();
+        listeners.forEach((name, listener) -> {
+            statistics.put(name, listener.statistics());
+            gates.put(name, listener.gate());
+        });
         metrics.listeners(statistics);
+        metrics.gates(gates);
     }
 
     /** A new generation from the same file config, after members were added or removed at run time. */
@@ -276,9 +287,13 @@ public final class SluiceServer implements AutoCloseable {
         return new ReloadOutcome(false, why);
     }
 
-    /** Same socket: same bind, protocol, HTTP/2 and TLS engine, protocols and suites (certificates may differ). */
+    /**
+     * Same socket: same bind, protocol, HTTP/2, h2c, max-connections and TLS engine, protocols and
+     * suites (certificates may differ).
+     */
     private static boolean sameSocket(ListenerConfig running, ListenerConfig wanted) {
-        if (!running.bind().equals(wanted.bind()) || running.http2() != wanted.http2() || running.isHttps() != wanted.isHttps()) {
+        if (!running.bind().equals(wanted.bind()) || running.http2() != wanted.http2() || running.isHttps() != wanted.isHttps()
+                || running.h2c() != wanted.h2c() || running.maxConnections() != wanted.maxConnections()) {
             return false;
         }
         return !wanted.isHttps() || (running.tls().engine() == wanted.tls().engine()

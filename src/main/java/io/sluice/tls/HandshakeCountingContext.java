@@ -20,6 +20,15 @@ public final class HandshakeCountingContext extends SSLContext {
         return new HandshakeCountingContext(context, outcomes);
     }
 
+    /**
+     * Whether the handshake of a connection whose engine came from such a context has ended
+     * (completed or failed). An engine from any other context counts as ended: there is nothing
+     * to watch.
+     */
+    public static boolean handshakeEnded(SSLEngine engine) {
+        return !(engine instanceof HandshakeCountingEngine counting) || counting.settled();
+    }
+
     private static final class Spi extends DelegatingSslContextSpi {
 
         private final HandshakeOutcomes outcomes;

@@ -156,6 +156,11 @@ final class HandshakeCountingEngine extends SSLEngine {
         }
     }
 
+    /** Whether this connection's handshake has ended, completed or failed (a volatile read). */
+    boolean settled() {
+        return (int) STATE.getVolatile(connection) == SETTLED;
+    }
+
     private void started() {
         if (state == NEW) {
             STATE.compareAndSet(this, NEW, STARTED);
