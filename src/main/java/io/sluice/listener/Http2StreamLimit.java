@@ -95,8 +95,11 @@ final class Http2StreamLimit implements HttpHandler {
         } else {
             IoUtils.safeClose(connection);
         }
-        exchange.setPersistent(false);
-        exchange.endExchange();
+        // The exchange is left unanswered, not ended: ending it would close the stream's request
+        // channel, and a DATA frame the client had already sent on the stream would then find no
+        // channel, which Undertow answers with GOAWAY PROTOCOL_ERROR for the whole connection.
+        // The reset stream keeps its channel (which drops such frames) in Undertow's reset-stream
+        // cache; nothing else holds the exchange.
     }
 
     /** A connection's open streams; also the completion listener that gives a stream's place back. */
