@@ -167,7 +167,7 @@ public final class ConfigLoader {
         return new LimitsConfig(limits.bytes("max-header-size"), positive(limits, "request-parse-timeout"),
                 positive(limits, "idle-timeout"), limits.bytesOrUnlimited("max-body-size"), maxConnections, perClient,
                 positive(limits, "tls-handshake-timeout"), positive(limits, "body-idle-timeout"), positive(limits, "write-timeout"),
-                limits.integer("http2-max-concurrent-streams", 1, 10_000));
+                limits.integer("http2-max-concurrent-streams", 1, 10_000), limits.integer("max-tls-handshakes", 1, MAX_CONNECTIONS));
     }
 
     // ---------------------------------------------------------------- listeners

@@ -20,13 +20,18 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * accept path; a plain map keyed by address would have to allocate and remove entries, or be
  * bounded some other way.
  *
+ * <p>TLS connections also hold a place among the handshakes in progress until their handshake
+ * ends (limits.max-tls-handshakes): a connection stalled inside its ClientHello holds one TLS
+ * record buffer (17 KiB, on the heap for the JDK engine, direct for OpenSSL), so thousands of
+ * them would exhaust a small heap long before the connection limit is reached.
+ *
  * <p>Everything here is lock-free: one increment-and-check per counter, undone if the
  * connection is refused.
  */
 public final class Admission {
     /** A refusal, with the word metrics and the log use for it. */
     public enum Refusal {
-        LISTENER_LIMIT("listener-limit"), TOTAL_LIMIT("total-limit"), CLIENT_LIMIT("client-limit");
+        LISTENER_LIMIT("listener-limit"), TOTAL_LIMIT("total-limit"), CLIENT_LIMIT("client-limit"), HANDSHAKE_LIMIT("handshake-limit");
 
         private final String label;
 
@@ -43,21 +48,47 @@ public final class Admission {
     private static final int CLIENT_SLOTS = 1 << 16;
 
     private final AtomicInteger open = new AtomicInteger();
+    /** TLS connections whose handshake has not ended: each may hold a 17 KiB record buffer meanwhile. */
+    private final AtomicInteger handshaking = new AtomicInteger();
+    private volatile int maxHandshakes;
     private volatile int maxConnections;
     private volatile int maxPerClient;
     private volatile AtomicIntegerArray perClient;
 
-    public Admission(int maxConnections, int maxPerClient) {
-        configure(maxConnections, maxPerClient);
+    public Admission(int maxConnections, int maxPerClient, int maxHandshakes) {
+        configure(maxConnections, maxPerClient, maxHandshakes);
     }
 
     /** New limits (a reload): connections already open stay; new ones meet the new limits. */
-    public synchronized void configure(int maxConnections, int maxPerClient) {
+    public synchronized void configure(int maxConnections, int maxPerClient, int maxHandshakes) {
         if (maxPerClient > 0 && perClient == null) {
             perClient = new AtomicIntegerArray(CLIENT_SLOTS);
         }
         this.maxConnections = maxConnections;
         this.maxPerClient = maxPerClient;
+        this.maxHandshakes = maxHandshakes;
+    }
+
+    /** TLS handshakes in progress on all listeners. */
+    public int handshaking() {
+        return handshaking.get();
+    }
+
+    public int maxHandshakes() {
+        return maxHandshakes;
+    }
+
+    /** Takes a place among the TLS handshakes in progress; false (nothing taken) when all are taken. */
+    boolean enterHandshake() {
+        if (handshaking.incrementAndGet() > maxHandshakes) {
+            handshaking.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    void leaveHandshake() {
+        handshaking.decrementAndGet();
     }
 
     /** Client connections open on all listeners now. */

@@ -5,6 +5,7 @@ import io.undertow.protocols.ssl.UndertowXnioSsl;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +74,7 @@ final class AdmittingAcceptListener implements ChannelListener<AcceptingChannel<
         if (accepted == null) {
             return;
         }
-        int slot = gate.admit(accepted);
+        int slot = gate.admit(accepted, ssl != null);
         if (slot == ListenerGate.REFUSED) {
             reset(accepted);
             return;
@@ -88,7 +89,9 @@ final class AdmittingAcceptListener implements ChannelListener<AcceptingChannel<
                 ChannelListeners.invokeChannelListener(accepted, openListener);
             } else {
                 SslConnection tls = ssl.wrapExistingConnection(accepted, sslOptions, false);
-                watch.watchHandshake(tls, UndertowXnioSsl.getSslEngine(tls), handshakeTimeoutMillis);
+                SSLEngine engine = UndertowXnioSsl.getSslEngine(tls);
+                watch.watchHandshake(tls, engine, handshakeTimeoutMillis);
+                HandshakeCountingContext.onHandshakeEnd(engine, watch::handshakeEnded);
                 ChannelListeners.invokeChannelListener(tls, openListener);
             }
         } catch (RuntimeException e) {
@@ -107,10 +110,11 @@ final class AdmittingAcceptListener implements ChannelListener<AcceptingChannel<
     }
 
     /**
-     * One admitted connection: gives its places back when the TCP connection closes, and runs its
-     * one timer (handshake or first byte), which the close cancels.
+     * One admitted connection: gives its places back when the TCP connection closes (its handshake
+     * place as soon as the handshake ends), and runs its one timer (handshake or first byte), which
+     * the close cancels.
      */
-    private static final class Watch implements ChannelListener<StreamConnection>, Runnable {
+    private static final class Watch extends AtomicBoolean implements ChannelListener<StreamConnection>, Runnable {
         private final ListenerGate gate;
         private final int slot;
         private volatile XnioExecutor.Key timer;
@@ -133,6 +137,13 @@ final class AdmittingAcceptListener implements ChannelListener<AcceptingChannel<
             this.connection = tls;
             this.engine = engine;
             schedule(tls, millis);
+        }
+
+        /** The handshake ended, or the connection closed: the handshake place is given back once (the flag says it was). */
+        void handshakeEnded() {
+            if (engine != null && compareAndSet(false, true)) {
+                gate.handshakeEnded();
+            }
         }
 
         private void schedule(StreamConnection on, long millis) {
@@ -165,6 +176,7 @@ final class AdmittingAcceptListener implements ChannelListener<AcceptingChannel<
             if (pending != null) {
                 pending.remove();
             }
+            handshakeEnded();
             gate.release(slot);
         }
     }

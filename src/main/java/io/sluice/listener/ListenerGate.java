@@ -44,7 +44,7 @@ public final class ListenerGate {
     }
 
     /** The per-client slot the connection holds (or {@link Admission#NO_SLOT}), or {@link #REFUSED}. */
-    int admit(StreamConnection connection) {
+    int admit(StreamConnection connection, boolean tls) {
         if (open.incrementAndGet() > maxConnections) {
             open.decrementAndGet();
             refused(Admission.Refusal.LISTENER_LIMIT, connection);
@@ -62,7 +62,19 @@ public final class ListenerGate {
             refused(Admission.Refusal.CLIENT_LIMIT, connection);
             return REFUSED;
         }
+        if (tls && !admission.enterHandshake()) {
+            admission.leaveClient(slot);
+            admission.leave();
+            open.decrementAndGet();
+            refused(Admission.Refusal.HANDSHAKE_LIMIT, connection);
+            return REFUSED;
+        }
         return slot;
+    }
+
+    /** A TLS connection's handshake ended (or it closed before): its handshake place is free. */
+    void handshakeEnded() {
+        admission.leaveHandshake();
     }
 
     void release(int slot) {
@@ -82,6 +94,7 @@ public final class ListenerGate {
                 case LISTENER_LIMIT -> "its max-connections (" + maxConnections + ")";
                 case TOTAL_LIMIT -> "limits.max-connections (" + admission.maxConnections() + ")";
                 case CLIENT_LIMIT -> "limits.max-connections-per-client for " + connection.getPeerAddress();
+                case HANDSHAKE_LIMIT -> "limits.max-tls-handshakes (" + admission.maxHandshakes() + ")";
             };
             LOG.warn("listener {}: {} new connection(s) reset, over {}; counted in sluice_listener_connections_refused_total,"
                     + " logged at most once a minute", listener, count, limit);

@@ -97,7 +97,7 @@ public final class PrometheusText {
         header(out, "sluice_listener_connections_open", "gauge", "Client connections holding a place in the listener's max-connections now.");
         metrics.gates().forEach((name, gate) -> sample(out, "sluice_listener_connections_open", listener(name), gate.open()));
         header(out, "sluice_listener_connections_refused_total", "counter",
-                "New connections reset at once over a connection limit, by limit: the listener's, the total, or per client.");
+                "New connections reset at once over a connection limit, by limit: the listener's, the total, per client, or TLS handshakes in progress.");
         for (ListenerAdmissionMetrics l : metrics.admissionListeners()) {
             for (io.sluice.listener.Admission.Refusal why : io.sluice.listener.Admission.Refusal.values()) {
                 sample(out, "sluice_listener_connections_refused_total", listener(l.listener) + ",limit=\"" + why.label() + "\"",
@@ -128,6 +128,8 @@ public final class PrometheusText {
             sample(out, "sluice_connections_open", null, admission.open());
             header(out, "sluice_connections_max", "gauge", "limits.max-connections: the most client connections open at once.");
             sample(out, "sluice_connections_max", null, admission.maxConnections());
+            header(out, "sluice_tls_handshakes_in_progress", "gauge", "TLS connections whose handshake has not ended yet, on all listeners.");
+            sample(out, "sluice_tls_handshakes_in_progress", null, admission.handshaking());
         }
         jvm(out, metrics);
         return out.toString();

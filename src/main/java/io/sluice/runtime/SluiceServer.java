@@ -66,7 +66,8 @@ public final class SluiceServer implements AutoCloseable {
         this.worker = worker;
         this.buffers = buffers;
         this.gracefulShutdown = gracefulShutdown;
-        this.admission = new io.sluice.listener.Admission(limits.maxConnections(), limits.maxConnectionsPerClient());
+        this.admission = new io.sluice.listener.Admission(limits.maxConnections(), limits.maxConnectionsPerClient(),
+                limits.maxTlsHandshakes());
         metrics.admission(admission);
     }
 
@@ -218,7 +219,8 @@ public final class SluiceServer implements AutoCloseable {
                 changes.add("listener " + entry.getKey() + " removed");
             }
         }
-        admission.configure(config.limits().maxConnections(), config.limits().maxConnectionsPerClient());
+        admission.configure(config.limits().maxConnections(), config.limits().maxConnectionsPerClient(),
+                config.limits().maxTlsHandshakes());
         listeners = java.util.Collections.unmodifiableMap(bound); // one swap: readers see the old map or the new
         runtimeState = state;
         fileConfig = config;

@@ -29,6 +29,16 @@ public final class HandshakeCountingContext extends SSLContext {
         return !(engine instanceof HandshakeCountingEngine counting) || counting.settled();
     }
 
+    /**
+     * Runs {@code action} once when the handshake of the connection whose engine this is ends
+     * (completed or failed); never for an engine from another context. Set it before the handshake starts.
+     */
+    public static void onHandshakeEnd(SSLEngine engine, Runnable action) {
+        if (engine instanceof HandshakeCountingEngine counting) {
+            counting.onSettled(action);
+        }
+    }
+
     private static final class Spi extends DelegatingSslContextSpi {
 
         private final HandshakeOutcomes outcomes;

@@ -241,6 +241,7 @@ class ConfigErrorsTest {
         assertEquals(60, limits.bodyIdleTimeout().toSeconds());
         assertEquals(60, limits.writeTimeout().toSeconds());
         assertEquals(100, limits.maxConcurrentStreams());
+        assertEquals(1000, limits.maxTlsHandshakes());
         assertEquals(10_000, config.listeners().get(0).maxConnections());
         assertEquals(false, config.listeners().get(0).h2c(), "h2c is opt-in");
     }

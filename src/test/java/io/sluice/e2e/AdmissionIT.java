@@ -228,6 +228,23 @@ class AdmissionIT {
     }
 
     @Test
+    void handshakesInProgressAreCappedAndAFinishedHandshakeGivesItsPlaceBack() throws Exception {
+        RunningSluice sluice = start("max-tls-handshakes = 50, tls-handshake-timeout = 2s",
+                "{ name = https, bind = \"127.0.0.1:0\", tls { self-signed = [localhost] } }");
+        HttpClient kept = Http.client();
+        assertEquals(200, get(kept, sluice.localhostUri("https", "/kept")));
+        await("a completed handshake holds no place", metricIs(sluice, "sluice_tls_handshakes_in_progress", 0));
+        Flood halfHellos = closer.add(Flood.halfClientHello(sluice.address("https"), 80));
+        await("30 over the handshake cap reset", () -> halfHellos.stillOpen() == 50);
+        assertEquals(30, metric(sluice, "sluice_listener_connections_refused_total{listener=\"https\",limit=\"handshake-limit\"}"));
+        assertThrows(IOException.class, () -> get(Http.client(), sluice.localhostUri("https", "/new")), "no handshake place left");
+        assertEquals(200, get(kept, sluice.localhostUri("https", "/kept-again")), "an established connection is served");
+        await("the stalled handshakes closed by the timeout", () -> halfHellos.stillOpen() == 0);
+        await("their places given back", metricIs(sluice, "sluice_tls_handshakes_in_progress", 0));
+        assertEquals(200, get(Http.client(), sluice.localhostUri("https", "/new-again")));
+    }
+
+    @Test
     void perClientCapResetsOneAddressAndNotAnother() throws Exception {
         RunningSluice sluice = start("max-connections-per-client = 20", "{ name = http, bind = \"127.0.0.1:0\" }");
         Flood flood = closer.add(Flood.idle(sluice.address("http"), 30));
