@@ -174,7 +174,7 @@ public final class SluiceServer implements AutoCloseable {
         }
         state.applyTo(next.pools()); // run-time admin changes survive the reload
         ListenerStarter starter = starter(config);
-        boolean limitsChanged = !config.limits().equals(old.config().limits());
+        boolean limitsChanged = !socketLimits(config.limits()).equals(socketLimits(old.config().limits()));
         List<String> changes = new ArrayList<>();
         Map<String, RunningListener> bound = new LinkedHashMap<>();
         List<RunningListener> stoppedForRebind = new ArrayList<>();
@@ -238,6 +238,17 @@ public final class SluiceServer implements AutoCloseable {
                 + " route(s), " + config.pools().size() + " pool(s)" + (changes.isEmpty() ? "" : "; " + String.join(", ", changes));
         LOG.info("{}", summary);
         return new ReloadOutcome(true, summary);
+    }
+
+    /**
+     * The limits a bound listener captured when it opened (Undertow's options, the socket's write
+     * timeout, the accept listener's timeouts): a change rebinds the listeners. The connection caps
+     * apply at once through {@link io.sluice.listener.Admission}, and the body idle timeout belongs
+     * to the generation, so changing those alone rebinds nothing.
+     */
+    private static java.util.List<Object> socketLimits(io.sluice.config.LimitsConfig limits) {
+        return java.util.List.of(limits.maxHeaderSize(), limits.requestParseTimeout(), limits.idleTimeout(), limits.maxBodySize(),
+                limits.tlsHandshakeTimeout(), limits.writeTimeout(), limits.maxConcurrentStreams());
     }
 
     private void publishListenerStatistics() {

@@ -245,6 +245,29 @@ class AdmissionIT {
     }
 
     @Test
+    void reloadedConnectionLimitAppliesToNewConnectionsAndKeepsOpenOnes() throws Exception {
+        RunningSluice sluice = start("max-connections = 100", "{ name = http, bind = \"127.0.0.1:0\" }");
+        int port = sluice.port("http");
+        Flood open = closer.add(Flood.idle(sluice.address("http"), 10));
+        await("10 admitted", metricIs(sluice, "sluice_connections_open", 10));
+        String reloaded = """
+                sluice {
+                  limits { max-connections = 12 }
+                  listeners = [ { name = http, bind = "127.0.0.1:0" } ]
+                  routes = [ { prefix = "/", pool = app } ]
+                  pools { app { members = [ { url = "http://127.0.0.1:%d" } ] } }
+                  admin { bind = "127.0.0.1:0", open-read = on }
+                }
+                """.formatted(backend.port());
+        assertTrue(sluice.reload(reloaded).applied());
+        assertEquals(port, sluice.port("http"), "not rebound: only the connection limit changed");
+        Flood more = closer.add(Flood.idle(sluice.address("http"), 5));
+        await("2 more admitted, 3 reset", () -> more.stillOpen() == 2);
+        assertEquals(10, open.stillOpen(), "the connections open before the reload stay open");
+        assertEquals(3, metric(sluice, "sluice_listener_connections_refused_total{listener=\"http\",limit=\"total-limit\"}"));
+    }
+
+    @Test
     void perClientCapResetsOneAddressAndNotAnother() throws Exception {
         RunningSluice sluice = start("max-connections-per-client = 20", "{ name = http, bind = \"127.0.0.1:0\" }");
         Flood flood = closer.add(Flood.idle(sluice.address("http"), 30));
