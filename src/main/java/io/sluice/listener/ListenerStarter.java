@@ -120,7 +120,7 @@ public final class ListenerStarter {
         } catch (IOException | RuntimeException e) {
             throw new ListenerException("listener " + config.name() + " cannot bind " + config.bind() + ": " + rootCause(e));
         }
-        description += ", max " + config.maxConnections() + " connections";
+        description += connectionLimit(config);
         channel.resumeAccepts();
         InetSocketAddress address = (InetSocketAddress) channel.getLocalAddress();
         LOG.info("listener {} bound {}:{}: {}", config.name(), address.getAddress().getHostAddress(), address.getPort(), description);
@@ -145,7 +145,7 @@ public final class ListenerStarter {
     public RunningListener refreshTls(RunningListener running, ListenerConfig config) throws ListenerException {
         ServerTls tls = serverTls(config);
         running.socket().setSslContext(counting(config, tls));
-        String description = describe(config, tls);
+        String description = describe(config, tls) + connectionLimit(config);
         LOG.info("listener {}: TLS material reloaded: {}", config.name(), description);
         return running.withConfig(config, description);
     }
@@ -153,6 +153,10 @@ public final class ListenerStarter {
     /** The listener's context, its engines counting handshakes into the listener's counters. */
     private SSLContext counting(ListenerConfig config, ServerTls tls) {
         return HandshakeCountingContext.wrap(tls.context(), handshakes.apply(config.name()));
+    }
+
+    private static String connectionLimit(ListenerConfig config) {
+        return ", max " + config.maxConnections() + " connections";
     }
 
     private static String describe(ListenerConfig config, ServerTls tls) {
