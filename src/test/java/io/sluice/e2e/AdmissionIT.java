@@ -166,7 +166,8 @@ class AdmissionIT {
 
     @Test
     void connectionsOverTheListenerAndTotalLimitsAreResetWhileOpenOnesAreServed() throws Exception {
-        RunningSluice sluice = start("max-connections = 1200",
+        // long timeouts: nothing but the limits may close a connection here
+        RunningSluice sluice = start("max-connections = 1200, request-parse-timeout = 120s, tls-handshake-timeout = 120s",
                 "{ name = http, bind = \"127.0.0.1:0\", max-connections = 1000 },"
                         + " { name = https, bind = \"127.0.0.1:0\", tls { self-signed = [localhost] } }");
         HttpClient kept = Http.client(); // one kept-alive https connection, opened before the floods
@@ -229,14 +230,16 @@ class AdmissionIT {
 
     @Test
     void handshakesInProgressAreCappedAndAFinishedHandshakeGivesItsPlaceBack() throws Exception {
-        RunningSluice sluice = start("max-tls-handshakes = 50, tls-handshake-timeout = 2s",
+        RunningSluice sluice = start("max-tls-handshakes = 50, tls-handshake-timeout = 8s",
                 "{ name = https, bind = \"127.0.0.1:0\", tls { self-signed = [localhost] } }");
         HttpClient kept = Http.client();
         assertEquals(200, get(kept, sluice.localhostUri("https", "/kept")));
         await("a completed handshake holds no place", metricIs(sluice, "sluice_tls_handshakes_in_progress", 0));
         Flood halfHellos = closer.add(Flood.halfClientHello(sluice.address("https"), 80));
-        await("30 over the handshake cap reset", () -> halfHellos.stillOpen() == 50);
-        assertEquals(30, metric(sluice, "sluice_listener_connections_refused_total{listener=\"https\",limit=\"handshake-limit\"}"));
+        // (the 8 s handshake timeout leaves ample time for the checks before it frees the 50 places)
+        await("30 over the handshake cap reset", metricIs(sluice,
+                "sluice_listener_connections_refused_total{listener=\"https\",limit=\"handshake-limit\"}", 30));
+        assertEquals(50, metric(sluice, "sluice_tls_handshakes_in_progress"));
         assertThrows(IOException.class, () -> get(Http.client(), sluice.localhostUri("https", "/new")), "no handshake place left");
         assertEquals(200, get(kept, sluice.localhostUri("https", "/kept-again")), "an established connection is served");
         await("the stalled handshakes closed by the timeout", () -> halfHellos.stillOpen() == 0);
@@ -246,13 +249,13 @@ class AdmissionIT {
 
     @Test
     void reloadedConnectionLimitAppliesToNewConnectionsAndKeepsOpenOnes() throws Exception {
-        RunningSluice sluice = start("max-connections = 100", "{ name = http, bind = \"127.0.0.1:0\" }");
+        RunningSluice sluice = start("max-connections = 100, request-parse-timeout = 120s", "{ name = http, bind = \"127.0.0.1:0\" }");
         int port = sluice.port("http");
         Flood open = closer.add(Flood.idle(sluice.address("http"), 10));
         await("10 admitted", metricIs(sluice, "sluice_connections_open", 10));
         String reloaded = """
                 sluice {
-                  limits { max-connections = 12 }
+                  limits { max-connections = 12, request-parse-timeout = 120s }
                   listeners = [ { name = http, bind = "127.0.0.1:0" } ]
                   routes = [ { prefix = "/", pool = app } ]
                   pools { app { members = [ { url = "http://127.0.0.1:%d" } ] } }
@@ -269,7 +272,7 @@ class AdmissionIT {
 
     @Test
     void perClientCapResetsOneAddressAndNotAnother() throws Exception {
-        RunningSluice sluice = start("max-connections-per-client = 20", "{ name = http, bind = \"127.0.0.1:0\" }");
+        RunningSluice sluice = start("max-connections-per-client = 20, request-parse-timeout = 120s", "{ name = http, bind = \"127.0.0.1:0\" }");
         Flood flood = closer.add(Flood.idle(sluice.address("http"), 30));
         await("10 over the per-client cap reset", () -> flood.stillOpen() == 20);
         assertEquals(10, metric(sluice, "sluice_listener_connections_refused_total{listener=\"http\",limit=\"client-limit\"}"));
