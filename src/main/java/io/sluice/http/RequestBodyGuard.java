@@ -115,7 +115,15 @@ public final class RequestBodyGuard {
         @Override
         public void run() {
             tick = null;
-            if (ended || exchange.isComplete() || !exchange.getConnection().isOpen()) {
+            if (ended || exchange.isComplete()) {
+                return;
+            }
+            if (!exchange.getConnection().isOpen()) {
+                // The client left while its body was awaited; the proxy's body transfer is not told
+                // (a closed HTTP/2 connection does not wake its streams' readers), so the exchange
+                // would wait for the backend for ever. Resetting the backend ends it.
+                ended = true;
+                trace.abortBackendForStalledBody();
                 return;
             }
             if (received != receivedAtLastTick) {

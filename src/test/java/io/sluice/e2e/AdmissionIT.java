@@ -342,6 +342,33 @@ class AdmissionIT {
         assertEquals(4, metric(sluice, "sluice_request_body_idle_timeouts_total"));
     }
 
+    /** The same limit on HTTP/2 over TLS (ALPN h2), the way browsers speak it, on both engines. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "engine = {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"jdk", "openssl"})
+    void http2StreamsOverTheLimitAreRefusedOverTls(String engine) throws Exception {
+        RunningSluice sluice = start("http2-max-concurrent-streams = 4, body-idle-timeout = 2s",
+                "{ name = https, bind = \"127.0.0.1:0\", tls { engine = " + engine + ", self-signed = [localhost] } }");
+        try (RawHttp2.Connection h2 = new RawHttp2.Connection(RawHttp2.Connection.tls(sluice.address("https")))) {
+            RawHttp2.Frame settings = h2.read();
+            assertEquals(RawHttp2.Frame.SETTINGS, settings.type());
+            assertEquals(4, settings.setting(0x3), "SETTINGS_MAX_CONCURRENT_STREAMS advertised");
+            h2.ackSettings();
+            for (int stream = 1; stream <= 11; stream += 2) { // six uploads whose bodies have not come yet
+                h2.headers(stream, "POST", "/upload", Map.of("content-length", "100"), false);
+            }
+            Map<Integer, Integer> resets = new HashMap<>();
+            while (resets.size() < 2) {
+                RawHttp2.Frame frame = h2.read();
+                if (frame.type() == RawHttp2.Frame.RST_STREAM) {
+                    resets.putIfAbsent(frame.stream(), frame.errorCode());
+                }
+            }
+            // (Undertow follows each REFUSED_STREAM with a CANCEL for the same stream; the first one counts)
+            assertEquals(Map.of(9, 7, 11, 7), resets, "the fifth and sixth streams: REFUSED_STREAM");
+        }
+        assertEquals(2, metric(sluice, "sluice_listener_http2_streams_refused_total{listener=\"https\"}"));
+    }
+
     @Test
     void stalledHttp1UploadClosesTheConnectionAndBreaksTheBackendUpload() throws Exception {
         RunningSluice sluice = start("body-idle-timeout = 2s", "{ name = http, bind = \"127.0.0.1:0\" }");

@@ -79,14 +79,39 @@ public final class RawHttp2 {
         private final DataInputStream in;
 
         public Connection(InetSocketAddress address) throws IOException {
-            socket = new Socket();
-            socket.connect(address, 5000);
+            this(plain(address));
+        }
+
+        /** Over a socket already connected: e.g. TLS with ALPN "h2" (see {@link #tls}). */
+        public Connection(Socket connected) throws IOException {
+            socket = connected;
             socket.setSoTimeout(20_000);
             out = socket.getOutputStream();
             in = new DataInputStream(socket.getInputStream());
             out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             frame(out, 4, 0, 0, new byte[0]); // SETTINGS
             out.flush();
+        }
+
+        private static Socket plain(InetSocketAddress address) throws IOException {
+            Socket socket = new Socket();
+            socket.connect(address, 5000);
+            return socket;
+        }
+
+        /** A TLS socket to {@code address} that negotiated "h2" by ALPN (any certificate is trusted). */
+        public static Socket tls(InetSocketAddress address) throws IOException {
+            javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) Http.trustingContext().getSocketFactory()
+                    .createSocket(address.getAddress(), address.getPort());
+            javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"h2"});
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            if (!"h2".equals(socket.getApplicationProtocol())) {
+                socket.close();
+                throw new IOException("the server did not choose h2 by ALPN");
+            }
+            return socket;
         }
 
         /** HEADERS on {@code stream}; endStream false leaves the body to come (or not). */
