@@ -28,6 +28,8 @@ final class EffectiveConfig {
             l.put("protocol", listener.protocol());
             l.put("http2", listener.http2());
             l.put("redirectTo", listener.redirectTo());
+            l.put("h2c", listener.h2c());
+            l.put("maxConnections", listener.maxConnections());
             l.put("serverNames", listener.serverNames());
             if (listener.isHttps()) {
                 l.put("tlsEngine", listener.tls().engine().name().toLowerCase(Locale.ROOT));

@@ -39,6 +39,8 @@ public final class ConfigLoader {
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Set<String> TLS_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2");
     private static final Pattern MEMBER_PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
+    /** Above this, a connection limit is no limit: the process would run out of memory or file descriptors first. */
+    private static final int MAX_CONNECTIONS = 1_000_000;
 
     private final Problems problems = new Problems();
     private final Path baseDirectory;
@@ -131,8 +133,7 @@ public final class ConfigLoader {
         }
         HeadersConfig headersConfig = new HeadersConfig(headers.bool("preserve-host"), requestId);
         Section limits = root.section("limits");
-        LimitsConfig limitsConfig = new LimitsConfig(limits.bytes("max-header-size"), positive(limits, "request-parse-timeout"),
-                positive(limits, "idle-timeout"), limits.bytesOrUnlimited("max-body-size"));
+        LimitsConfig limitsConfig = readLimits(limits);
         Section accessLog = root.section("access-log");
         String accessFile = accessLog.string("file");
         Path accessPath = accessFile.isEmpty() ? null : resolve(accessFile);
@@ -158,6 +159,19 @@ public final class ConfigLoader {
         problems.throwIfAny();
         return new SluiceConfig(source, listeners, routes, pools, denyMethods, trustedProxies, headersConfig, limitsConfig,
                 accessLogConfig, ioThreads, drainTimeout, controlSocket, admin, rateLimit);
+    }
+
+    private static LimitsConfig readLimits(Section limits) {
+        int maxConnections = limits.integer("max-connections", 1, MAX_CONNECTIONS);
+        int perClient = limits.integer("max-connections-per-client", 0, MAX_CONNECTIONS);
+        if (perClient > maxConnections) {
+            limits.error("max-connections-per-client", "the per-client cap (" + perClient + ") is above max-connections ("
+                    + maxConnections + "), so it could never apply", "lower it, or 0 for no per-client cap");
+        }
+        return new LimitsConfig(limits.bytes("max-header-size"), positive(limits, "request-parse-timeout"),
+                positive(limits, "idle-timeout"), limits.bytesOrUnlimited("max-body-size"), maxConnections, perClient,
+                positive(limits, "tls-handshake-timeout"), positive(limits, "body-idle-timeout"), positive(limits, "write-timeout"),
+                limits.integer("http2-max-concurrent-streams", 1, 10_000), limits.integer("max-tls-handshakes", 1, MAX_CONNECTIONS));
     }
 
     // ---------------------------------------------------------------- listeners
@@ -195,8 +209,13 @@ public final class ConfigLoader {
             }
             String redirectTo = section.string("redirect-to");
             TlsConfig tls = section.isSet("tls") ? readTls(section.section("tls"), name) : null;
+            boolean h2c = section.bool("h2c");
+            if (h2c && tls != null) {
+                section.error("h2c", "h2c is HTTP/2 over cleartext, for plain http listeners",
+                        "an https listener speaks HTTP/2 through ALPN: http2 = on");
+            }
             listeners.add(new ListenerConfig(name, bind, section.bool("http2"), redirectTo.isEmpty() ? null : redirectTo, tls,
-                    serverNames(section)));
+                    h2c, section.integer("max-connections", 1, MAX_CONNECTIONS), serverNames(section)));
         }
         for (int i = 0; i < listeners.size(); i++) {
             ListenerConfig listener = listeners.get(i);

@@ -30,12 +30,22 @@ final class ListenerOptions {
                 .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
                 // per-listener connections, requests, errors and bytes for /metrics
                 .set(UndertowOptions.ENABLE_STATISTICS, true)
+                // advertised in SETTINGS; Undertow does not enforce it, Http2StreamLimit does
+                .set(UndertowOptions.HTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits.maxConcurrentStreams())
                 .getMap();
     }
 
-    /** The listening socket's options; accepts are spread over the IO threads as Undertow.start() does. */
-    static OptionMap socketOptions(int ioThreads) {
+    /**
+     * The listening socket's options; accepts are spread over the IO threads as Undertow.start() does.
+     * WRITE_TIMEOUT is copied by XNIO onto every accepted connection, and Undertow's open listeners
+     * (HTTP/1.1 and HTTP/2 alike) then put one WriteTimeoutStreamSinkConduit on the connection, once:
+     * a client that reads nothing of its response for limits.write-timeout is disconnected. (The
+     * per-request conduit that made WRITE_TIMEOUT leak on backend connections is on the client side
+     * of Undertow, HttpClientConnection.sendRequest; the server side installs it per connection.)
+     */
+    static OptionMap socketOptions(int ioThreads, LimitsConfig limits) {
         return OptionMap.builder()
+                .set(Options.WRITE_TIMEOUT, millis(limits.writeTimeout()))
                 .set(Options.WORKER_IO_THREADS, ioThreads)
                 .set(Options.TCP_NODELAY, true)
                 .set(Options.REUSE_ADDRESSES, true)

@@ -31,7 +31,6 @@ import org.slf4j.LoggerFactory;
 import io.sluice.http.H2cUpgradeMark;
 import io.sluice.http.Refusals;
 import org.xnio.ChannelListener;
-import org.xnio.ChannelListeners;
 import org.xnio.OptionMap;
 import org.xnio.Options;
 import org.xnio.Sequence;
@@ -55,13 +54,21 @@ public final class ListenerStarter {
     /** A listener's refusal counters by name, shared by its connections' strict parsing. */
     private final Function<String, Refusals> refusals;
 
+    /** Every traffic listener's connections count against it, across reloads. */
+    private final Admission admission;
+    /** A listener's admission counters by name, kept across reloads like the handshake counters. */
+    private final Function<String, ? extends AdmissionEvents> admissionEvents;
+
     public ListenerStarter(XnioWorker worker, ListenerBuffers buffers, LimitsConfig limits,
-            Function<String, ? extends HandshakeOutcomes> handshakes, Function<String, Refusals> refusals) {
+            Function<String, ? extends HandshakeOutcomes> handshakes, Function<String, Refusals> refusals, Admission admission,
+            Function<String, ? extends AdmissionEvents> admissionEvents) {
         this.worker = worker;
         this.buffers = buffers;
         this.limits = limits;
         this.handshakes = handshakes;
         this.refusals = refusals;
+        this.admission = admission;
+        this.admissionEvents = admissionEvents;
     }
 
     /**
@@ -73,12 +80,18 @@ public final class ListenerStarter {
      * {@link ListenerBuffers}). The open listeners are Undertow's own, wired as it wires them.
      */
     public RunningListener start(ListenerConfig config, HttpHandler root) throws ListenerException {
-        OptionMap serverOptions = ListenerOptions.serverOptions(limits, config.http2());
+        boolean http2 = config.isHttps() ? config.http2() : config.h2c();
+        OptionMap serverOptions = ListenerOptions.serverOptions(limits, http2);
         InetSocketAddress bindAddress = new InetSocketAddress(config.bind().host(), config.bind().port());
         if (bindAddress.isUnresolved()) {
             throw new ListenerException("listener " + config.name() + " cannot bind " + config.bind() + ": unknown host");
         }
-        OptionMap socketOptions = ListenerOptions.socketOptions(worker.getIoThreadCount());
+        OptionMap socketOptions = ListenerOptions.socketOptions(worker.getIoThreadCount(), limits);
+        AdmissionEvents events = admissionEvents.apply(config.name());
+        ListenerGate gate = new ListenerGate(config.name(), config.maxConnections(), admission, events);
+        HttpHandler streamsLimited = http2 ? new Http2StreamLimit(limits.maxConcurrentStreams(), root, events) : root;
+        long handshakeTimeout = limits.tlsHandshakeTimeout().toMillis();
+        long silenceTimeout = limits.requestParseTimeout().toMillis();
         String description;
         OpenListener openListener;
         UndertowXnioSsl ssl = null;
@@ -88,35 +101,38 @@ public final class ListenerStarter {
         try {
             if (config.isHttps()) {
                 ServerTls tls = serverTls(config);
-                http1.setRootHandler(root);
-                openListener = config.http2() ? alpn(http1, root, serverOptions) : http1;
+                http1.setRootHandler(streamsLimited);
+                openListener = config.http2() ? alpn(http1, streamsLimited, serverOptions) : http1;
                 ssl = new UndertowXnioSsl(worker.getXnio(), OptionMap.EMPTY, buffers.tls(tls.engine()), counting(config, tls));
-                channel = ssl.createSslConnectionServer(worker, bindAddress, ChannelListeners.openListenerAdapter(strict(openListener, listenerRefusals)),
-                        OptionMap.builder().addAll(socketOptions)
-                                .set(Options.SSL_ENABLED_PROTOCOLS, Sequence.of(tls.protocols()))
-                                .set(Options.SSL_ENABLED_CIPHER_SUITES, Sequence.of(tls.cipherSuites()))
-                                .getMap());
+                OptionMap sslOptions = OptionMap.builder()
+                        .set(Options.SSL_ENABLED_PROTOCOLS, Sequence.of(tls.protocols()))
+                        .set(Options.SSL_ENABLED_CIPHER_SUITES, Sequence.of(tls.cipherSuites()))
+                        .getMap();
+                channel = worker.createStreamConnectionServer(bindAddress, new AdmittingAcceptListener(gate,
+                        strict(openListener, listenerRefusals), ssl, sslOptions, handshakeTimeout, silenceTimeout), socketOptions);
                 if (tls.warning() != null) {
                     LOG.warn("listener {}: {}", config.name(), tls.warning());
                 }
                 description = describe(config, tls);
             } else {
-                // h2c: an HTTP/1.1 request with Upgrade: h2c switches the connection to HTTP/2
-                http1.setRootHandler(config.http2() ? H2cUpgradeMark.marking(new Http2UpgradeHandler(root)) : root);
+                // h2c (opt-in): an HTTP/1.1 request with Upgrade: h2c switches the connection to
+                // HTTP/2, and ENABLE_HTTP2 also lets a client start with the HTTP/2 preface
+                http1.setRootHandler(config.h2c() ? H2cUpgradeMark.marking(new Http2UpgradeHandler(streamsLimited)) : root);
                 openListener = http1;
-                channel = worker.createStreamConnectionServer(bindAddress, ChannelListeners.openListenerAdapter(strict(openListener, listenerRefusals)),
-                        socketOptions);
+                channel = worker.createStreamConnectionServer(bindAddress, new AdmittingAcceptListener(gate,
+                        strict(openListener, listenerRefusals), null, OptionMap.EMPTY, handshakeTimeout, silenceTimeout), socketOptions);
                 description = "http" + (config.redirectTo() != null ? ", redirects to listener " + config.redirectTo() : "")
-                        + (config.http2() && config.redirectTo() == null ? ", h2c upgrade" : "");
+                        + (config.h2c() ? ", h2c" : "");
             }
         } catch (IOException | RuntimeException e) {
             throw new ListenerException("listener " + config.name() + " cannot bind " + config.bind() + ": " + rootCause(e));
         }
+        description += connectionLimit(config);
         channel.resumeAccepts();
         InetSocketAddress address = (InetSocketAddress) channel.getLocalAddress();
         LOG.info("listener {} bound {}:{}: {}", config.name(), address.getAddress().getHostAddress(), address.getPort(), description);
         return new RunningListener(config, channel, new Undertow.ListenerInfo(config.isHttps() ? "https" : "http", address,
-                openListener, ssl, channel), address, description);
+                openListener, ssl, channel), address, description, gate);
     }
 
     /** Every accepted connection gets strict HTTP/1.x parsing under Undertow's parser (see {@link StrictHttp1Conduit}). */
@@ -144,7 +160,7 @@ public final class ListenerStarter {
     public RunningListener refreshTls(RunningListener running, ListenerConfig config) throws ListenerException {
         ServerTls tls = serverTls(config);
         running.socket().setSslContext(counting(config, tls));
-        String description = describe(config, tls);
+        String description = describe(config, tls) + connectionLimit(config);
         LOG.info("listener {}: TLS material reloaded: {}", config.name(), description);
         return running.withConfig(config, description);
     }
@@ -152,6 +168,10 @@ public final class ListenerStarter {
     /** The listener's context, its engines counting handshakes into the listener's counters. */
     private SSLContext counting(ListenerConfig config, ServerTls tls) {
         return HandshakeCountingContext.wrap(tls.context(), handshakes.apply(config.name()));
+    }
+
+    private static String connectionLimit(ListenerConfig config) {
+        return ", max " + config.maxConnections() + " connections";
     }
 
     private static String describe(ListenerConfig config, ServerTls tls) {

@@ -10,15 +10,15 @@ import org.xnio.channels.AcceptingChannel;
 
 /**
  * A bound listener: its config, its listening socket, Undertow's view of it (open
- * connections, counters, TLS context), the address the kernel gave it, and a description
- * for the log.
+ * connections, counters, TLS context), the address the kernel gave it, a description
+ * for the log, and its admission gate (connections open against its max-connections).
  */
 public record RunningListener(ListenerConfig config, AcceptingChannel<? extends StreamConnection> channel,
-                              Undertow.ListenerInfo socket, InetSocketAddress address, String description) {
+                              Undertow.ListenerInfo socket, InetSocketAddress address, String description, ListenerGate gate) {
 
     /** The same socket serving under a newer config (e.g. another redirect target). */
     public RunningListener withConfig(ListenerConfig newer, String newDescription) {
-        return new RunningListener(newer, channel, socket, address, newDescription);
+        return new RunningListener(newer, channel, socket, address, newDescription, gate);
     }
 
     /**

@@ -71,7 +71,9 @@ public final class AccessLogHandler implements HttpHandler, ExchangeCompletionLi
         line.append(peer == null || peer.getAddress() == null ? "-" : peer.getAddress().getHostAddress());
         line.append(" - - [").append(time()).append("] \"");
         trace.appendRequestLine(line);
-        line.append("\" ").append(exchange.getStatusCode()).append(' ');
+        // a body cut by limits.body-idle-timeout got no answer (its connection or stream is gone):
+        // the log says 408, not the 503 Undertow's proxy sets when the transfer then fails
+        line.append("\" ").append(trace.bodyStalled() ? 408 : exchange.getStatusCode()).append(' ');
         long bytes = exchange.getResponseBytesSent();
         line.append(bytes > 0 ? Long.toString(bytes) : "-");
         quoted(line, exchange.getRequestHeaders().getFirst(Headers.REFERER));

@@ -123,6 +123,43 @@ public final class PrometheusText {
                         r.count(reason));
             }
         }
+        header(out, "sluice_listener_connections_open", "gauge", "Client connections holding a place in the listener's max-connections now.");
+        metrics.gates().forEach((name, gate) -> sample(out, "sluice_listener_connections_open", listener(name), gate.open()));
+        header(out, "sluice_listener_connections_refused_total", "counter",
+                "New connections reset at once over a connection limit, by limit: the listener's, the total, per client, or TLS handshakes in progress.");
+        for (ListenerAdmissionMetrics l : metrics.admissionListeners()) {
+            for (io.sluice.listener.Admission.Refusal why : io.sluice.listener.Admission.Refusal.values()) {
+                sample(out, "sluice_listener_connections_refused_total", listener(l.listener) + ",limit=\"" + why.label() + "\"",
+                        l.refused[why.ordinal()].getCount());
+            }
+        }
+        header(out, "sluice_listener_tls_handshake_timeouts_total", "counter",
+                "TLS connections closed for not completing the handshake within limits.tls-handshake-timeout.");
+        for (ListenerAdmissionMetrics l : metrics.admissionListeners()) {
+            sample(out, "sluice_listener_tls_handshake_timeouts_total", listener(l.listener), l.handshakeTimeouts.getCount());
+        }
+        header(out, "sluice_listener_silent_connections_closed_total", "counter",
+                "Plain connections closed for sending no byte within limits.request-parse-timeout.");
+        for (ListenerAdmissionMetrics l : metrics.admissionListeners()) {
+            sample(out, "sluice_listener_silent_connections_closed_total", listener(l.listener), l.silentClosed.getCount());
+        }
+        header(out, "sluice_listener_http2_streams_refused_total", "counter",
+                "HTTP/2 streams refused (RST_STREAM REFUSED_STREAM) over limits.http2-max-concurrent-streams.");
+        for (ListenerAdmissionMetrics l : metrics.admissionListeners()) {
+            sample(out, "sluice_listener_http2_streams_refused_total", listener(l.listener), l.streamsRefused.getCount());
+        }
+        header(out, "sluice_request_body_idle_timeouts_total", "counter",
+                "Request bodies aborted after receiving nothing for limits.body-idle-timeout.");
+        sample(out, "sluice_request_body_idle_timeouts_total", null, metrics.bodyIdleTimeouts().getCount());
+        io.sluice.listener.Admission admission = metrics.admission();
+        if (admission != null) {
+            header(out, "sluice_connections_open", "gauge", "Client connections open on all traffic listeners.");
+            sample(out, "sluice_connections_open", null, admission.open());
+            header(out, "sluice_connections_max", "gauge", "limits.max-connections: the most client connections open at once.");
+            sample(out, "sluice_connections_max", null, admission.maxConnections());
+            header(out, "sluice_tls_handshakes_in_progress", "gauge", "TLS connections whose handshake has not ended yet, on all listeners.");
+            sample(out, "sluice_tls_handshakes_in_progress", null, admission.handshaking());
+        }
         jvm(out, metrics);
         return out.toString();
     }

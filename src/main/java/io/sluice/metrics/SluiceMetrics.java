@@ -22,6 +22,13 @@ public final class SluiceMetrics implements AutoCloseable {
     private final Map<String, com.codahale.metrics.Counter> rateLimited = new ConcurrentHashMap<>();
     private final Map<String, ListenerTlsMetrics> listenerTls = new ConcurrentHashMap<>();
     private final Map<String, io.sluice.http.Refusals> refusals = new ConcurrentHashMap<>();
+    private final Map<String, ListenerAdmissionMetrics> listenerAdmission = new ConcurrentHashMap<>();
+    /** Request bodies aborted by limits.body-idle-timeout, on any listener. */
+    private final com.codahale.metrics.Counter bodyIdleTimeouts;
+    /** The process-wide connection count, once the server has one. */
+    private volatile io.sluice.listener.Admission admission;
+    /** Connections open per running listener, replaced on every start and reload. */
+    private volatile Map<String, io.sluice.listener.ListenerGate> gates = Map.of();
     /** The running listeners' own counters, replaced on every start and reload. */
     private volatile Map<String, io.undertow.server.ConnectorStatistics> listeners = Map.of();
 
@@ -29,6 +36,7 @@ public final class SluiceMetrics implements AutoCloseable {
         registry.register("jvm.memory", new MemoryUsageGaugeSet());
         registry.register("jvm.gc", new GarbageCollectorMetricSet());
         registry.register("jvm.threads", new ThreadStatesGaugeSet());
+        this.bodyIdleTimeouts = registry.counter("sluice.request-body-idle-timeouts");
         this.jmx = JmxReporter.forRegistry(registry).inDomain("sluice").build();
         jmx.start();
     }
@@ -73,8 +81,38 @@ public final class SluiceMetrics implements AutoCloseable {
         return refusals.values();
     }
 
+    /** Admission counters of a traffic listener, kept by listener name across reloads. */
+    public ListenerAdmissionMetrics listenerAdmission(String listener) {
+        return listenerAdmission.computeIfAbsent(listener, key -> new ListenerAdmissionMetrics(registry, listener));
+    }
+
+    /** Counts one request body aborted by limits.body-idle-timeout. */
+    public com.codahale.metrics.Counter bodyIdleTimeouts() {
+        return bodyIdleTimeouts;
+    }
+
+    public void admission(io.sluice.listener.Admission admission) {
+        this.admission = admission;
+    }
+
+    io.sluice.listener.Admission admission() {
+        return admission;
+    }
+
     public void listeners(Map<String, io.undertow.server.ConnectorStatistics> running) {
         this.listeners = Map.copyOf(running);
+    }
+
+    public void gates(Map<String, io.sluice.listener.ListenerGate> running) {
+        this.gates = Map.copyOf(running);
+    }
+
+    Map<String, io.sluice.listener.ListenerGate> gates() {
+        return gates;
+    }
+
+    Iterable<ListenerAdmissionMetrics> admissionListeners() {
+        return listenerAdmission.values();
     }
 
     Map<String, io.undertow.server.ConnectorStatistics> listeners() {

@@ -102,6 +102,7 @@ final class ConnectAttempt extends AtomicBoolean implements ProxyCallback<ProxyC
             return;
         }
         trace.connected(System.nanoTime(), connection.getConnection());
+        exchange.addExchangeCompleteListener(RequestTrace.ABORT_BACKEND_IF_CLIENT_GONE);
         member.startRequest(exchange);
         if (upgrade) {
             // An upgrade gets an exclusive backend connection that Undertow never returns to

@@ -8,6 +8,7 @@ import java.io.IOException;
 import org.xnio.IoUtils;
 import org.xnio.Options;
 import org.xnio.StreamConnection;
+import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.util.AttachmentKey;
 
 /**
@@ -30,6 +31,7 @@ public final class RequestTrace {
     private long upstreamHeadersNanos;
     private ClientConnection backend;
     private boolean bodyTooLarge;
+    private boolean bodyStalled;
     private String publicScheme;
     private boolean queueFailed;
     private String method;
@@ -190,6 +192,40 @@ public final class RequestTrace {
      */
     public void abortBackendForOversizeBody() {
         bodyTooLarge = true;
+        abortBackend();
+    }
+
+    /**
+     * The client stopped sending its request body (limits.body-idle-timeout): reset the
+     * backend connection the same way, so the backend sees a broken upload.
+     */
+    public void abortBackendForStalledBody() {
+        bodyStalled = true;
+        abortBackend();
+    }
+
+    /**
+     * Added to every proxied exchange once its backend connection is obtained, so it runs before
+     * the connection pool's own completion listener: when the exchange ends because the client's
+     * connection was closed under it (limits.write-timeout closes a connection whose client stopped
+     * reading, without the proxy's transfer noticing), the backend connection may still be carrying
+     * the rest of the response. Returned to the pool, it would queue the next request behind that
+     * data; it is reset instead.
+     */
+    public static final ExchangeCompletionListener ABORT_BACKEND_IF_CLIENT_GONE = (exchange, next) -> {
+        try {
+            if (!exchange.getConnection().isOpen()) {
+                RequestTrace trace = exchange.getAttachment(KEY);
+                if (trace != null && trace.backend != null && trace.backend.isOpen()) {
+                    trace.abortBackend();
+                }
+            }
+        } finally {
+            next.proceed();
+        }
+    };
+
+    private void abortBackend() {
         if (backend == null) {
             return;
         }
@@ -220,6 +256,10 @@ public final class RequestTrace {
 
     public boolean bodyTooLarge() {
         return bodyTooLarge;
+    }
+
+    public boolean bodyStalled() {
+        return bodyStalled;
     }
 
     /** Marks the moment the backend's response head arrived. */

@@ -110,13 +110,18 @@ final class ResponseRewriting implements ResponseCommitListener {
     /**
      * Undertow's proxy answers 503 for every failure of its own, also when the backend was
      * reached and then timed out or hung up without answering. Such answers are corrected
-     * as a gateway should: 504 after the response timeout, else 502; and 413 when the
-     * failure was a request body over limits.max-body-size. Relayed backend responses are
+     * as a gateway should: 504 after the response timeout, else 502; 413 when the failure
+     * was a request body over limits.max-body-size, and 408 (for the log: the connection or
+     * stream is gone) when the client stopped sending its body. Relayed backend responses are
      * never touched (see NOT_RELAYED).
      */
     private void correctGatewayStatus(HttpServerExchange exchange, RequestTrace trace, long now) {
         if (trace.bodyTooLarge()) {
             exchange.setStatusCode(413);
+            return;
+        }
+        if (trace.bodyStalled()) {
+            exchange.setStatusCode(408);
             return;
         }
         if (exchange.getStatusCode() != 503) {

@@ -31,16 +31,21 @@ public final class RouteHandler implements HttpHandler {
     private final RouteTable table;
     private final long maxBodySize;
     private final ClientAddress clients;
+    private final long bodyIdleTimeoutMillis;
+    private final com.codahale.metrics.Counter bodyIdleTimeouts;
 
-    private RouteHandler(RouteTable table, long maxBodySize, ClientAddress clients) {
+    private RouteHandler(RouteTable table, long maxBodySize, ClientAddress clients, long bodyIdleTimeoutMillis,
+                         com.codahale.metrics.Counter bodyIdleTimeouts) {
         this.table = table;
         this.maxBodySize = maxBodySize;
         this.clients = clients;
+        this.bodyIdleTimeoutMillis = bodyIdleTimeoutMillis;
+        this.bodyIdleTimeouts = bodyIdleTimeouts;
     }
 
     /** Builds the table; every pool named by a route must be in {@code pools}. */
-    public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools, long maxBodySize, ClientAddress clients,
-                                     io.sluice.metrics.SluiceMetrics metrics) {
+    public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools, long maxBodySize,
+                                     java.time.Duration bodyIdleTimeout, ClientAddress clients, io.sluice.metrics.SluiceMetrics metrics) {
         Map<String, ReverseRewriter> own = new java.util.LinkedHashMap<>();
         for (Pool pool : pools.values()) {
             own.put(pool.name(), reverseRewriter(pool.config(), routes));
@@ -56,7 +61,7 @@ public final class RouteHandler implements HttpHandler {
             built.add(new Route(route, pool, pool == null ? null : rewritingByPool.get(pool.name()), metrics.route(route.name()),
                     route.rateLimit().enabled() ? new RateLimiter(route.rateLimit()) : null, metrics.rateLimited(route.name())));
         }
-        return new RouteHandler(new RouteTable(built), maxBodySize, clients);
+        return new RouteHandler(new RouteTable(built), maxBodySize, clients, bodyIdleTimeout.toMillis(), metrics.bodyIdleTimeouts());
     }
 
     /** ProxyPassReverse for a pool, derived from every route that sends traffic to it. */
@@ -163,8 +168,8 @@ public final class RouteHandler implements HttpHandler {
         }
         exchange.setReasonPhrase(ResponseRewriting.NOT_RELAYED);
         exchange.addResponseCommitListener(route.responseRewriting);
-        if (RequestBodyGuard.needed(exchange, maxBodySize)) {
-            RequestBodyGuard.install(exchange, maxBodySize, trace::abortBackendForOversizeBody);
+        if (RequestBodyGuard.needed(exchange)) {
+            RequestBodyGuard.install(exchange, maxBodySize, bodyIdleTimeoutMillis, trace, bodyIdleTimeouts);
         }
         trace.retry(route.config.retry(), exchange.isRequestComplete());
         route.pool.handler().handleRequest(exchange);

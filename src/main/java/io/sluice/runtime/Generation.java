@@ -63,7 +63,8 @@ public final class Generation implements AutoCloseable {
             throw new StartupException(e.getMessage());
         }
         ClientAddress clients = new ClientAddress(config.trustedProxies());
-        RouteHandler routes = RouteHandler.build(config.routes(), pools, config.limits().maxBodySize(), clients, metrics);
+        RouteHandler routes = RouteHandler.build(config.routes(), pools, config.limits().maxBodySize(),
+                config.limits().bodyIdleTimeout(), clients, metrics);
         HttpHandler guarded = new MethodGuardHandler(config.denyMethods(), routes);
         if (config.rateLimit().enabled()) {
             guarded = new RateLimitHandler(new RateLimiter(config.rateLimit()), clients, metrics.rateLimited("sluice"), guarded);

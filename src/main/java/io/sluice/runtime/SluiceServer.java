@@ -58,11 +58,17 @@ public final class SluiceServer implements AutoCloseable {
     /** The configuration as the file says, before run-time members are overlaid. */
     private volatile SluiceConfig fileConfig;
     private final io.sluice.metrics.SluiceMetrics metrics = new io.sluice.metrics.SluiceMetrics();
+    /** Client connections on all traffic listeners, against limits.max-connections; outlives reloads. */
+    private final io.sluice.listener.Admission admission;
 
-    private SluiceServer(XnioWorker worker, ListenerBuffers buffers, GracefulShutdownHandler gracefulShutdown) {
+    private SluiceServer(XnioWorker worker, ListenerBuffers buffers, GracefulShutdownHandler gracefulShutdown,
+                         io.sluice.config.LimitsConfig limits) {
         this.worker = worker;
         this.buffers = buffers;
         this.gracefulShutdown = gracefulShutdown;
+        this.admission = new io.sluice.listener.Admission(limits.maxConnections(), limits.maxConnectionsPerClient(),
+                limits.maxTlsHandshakes());
+        metrics.admission(admission);
     }
 
     public static SluiceServer start(SluiceConfig config) throws StartupException {
@@ -84,7 +90,7 @@ public final class SluiceServer implements AutoCloseable {
         // One shutdown gate in front of every listener: a stop lets in-flight requests finish.
         HttpHandler dispatch = exchange -> exchange.getAttachment(ListenerIndex.KEY).handle(self[0].generation, exchange);
         GracefulShutdownHandler graceful = new GracefulShutdownHandler(dispatch);
-        SluiceServer server = new SluiceServer(worker, ListenerBuffers.create(), graceful);
+        SluiceServer server = new SluiceServer(worker, ListenerBuffers.create(), graceful, config.limits());
         self[0] = server;
         try {
             server.runtimeState = RuntimeState.load(config.admin().stateFile());
@@ -139,7 +145,8 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     private ListenerStarter starter(SluiceConfig config) {
-        return new ListenerStarter(worker, buffers, config.limits(), metrics::listenerTls, metrics::refusals);
+        return new ListenerStarter(worker, buffers, config.limits(), metrics::listenerTls, metrics::refusals, admission,
+                metrics::listenerAdmission);
     }
 
     private void logServing(SluiceConfig config) {
@@ -186,7 +193,7 @@ public final class SluiceServer implements AutoCloseable {
             return refused("the new configuration could not be built: " + e.getMessage());
         }
         ListenerStarter starter = starter(config);
-        boolean limitsChanged = !config.limits().equals(old.config().limits());
+        boolean limitsChanged = !socketLimits(config.limits()).equals(socketLimits(old.config().limits()));
         List<String> changes = new ArrayList<>();
         Map<String, RunningListener> bound = new LinkedHashMap<>();
         List<RunningListener> stoppedForRebind = new ArrayList<>();
@@ -231,6 +238,8 @@ public final class SluiceServer implements AutoCloseable {
                 changes.add("listener " + entry.getKey() + " removed");
             }
         }
+        admission.configure(config.limits().maxConnections(), config.limits().maxConnectionsPerClient(),
+                config.limits().maxTlsHandshakes());
         next.commit();
         state.applyTo(next.pools()); // run-time admin changes survive the reload
         listeners = java.util.Collections.unmodifiableMap(bound); // one swap: readers see the old map or the new
@@ -248,10 +257,26 @@ public final class SluiceServer implements AutoCloseable {
         return new ReloadOutcome(true, summary);
     }
 
+    /**
+     * The limits a bound listener captured when it opened (Undertow's options, the socket's write
+     * timeout, the accept listener's timeouts): a change rebinds the listeners. The connection caps
+     * apply at once through {@link io.sluice.listener.Admission}, and the body idle timeout belongs
+     * to the generation, so changing those alone rebinds nothing.
+     */
+    private static java.util.List<Object> socketLimits(io.sluice.config.LimitsConfig limits) {
+        return java.util.List.of(limits.maxHeaderSize(), limits.requestParseTimeout(), limits.idleTimeout(), limits.maxBodySize(),
+                limits.tlsHandshakeTimeout(), limits.writeTimeout(), limits.maxConcurrentStreams());
+    }
+
     private void publishListenerStatistics() {
         Map<String, io.undertow.server.ConnectorStatistics> statistics = new LinkedHashMap<>();
-        listeners.forEach((name, listener) -> statistics.put(name, listener.statistics()));
+        Map<String, io.sluice.listener.ListenerGate> gates = new LinkedHashMap<>();
+        listeners.forEach((name, listener) -> {
+            statistics.put(name, listener.statistics());
+            gates.put(name, listener.gate());
+        });
         metrics.listeners(statistics);
+        metrics.gates(gates);
     }
 
     /**
@@ -317,9 +342,13 @@ public final class SluiceServer implements AutoCloseable {
         return new ReloadOutcome(false, why);
     }
 
-    /** Same socket: same bind, protocol, HTTP/2 and TLS engine, protocols and suites (certificates may differ). */
+    /**
+     * Same socket: same bind, protocol, HTTP/2, h2c, max-connections and TLS engine, protocols and
+     * suites (certificates may differ).
+     */
     private static boolean sameSocket(ListenerConfig running, ListenerConfig wanted) {
-        if (!running.bind().equals(wanted.bind()) || running.http2() != wanted.http2() || running.isHttps() != wanted.isHttps()) {
+        if (!running.bind().equals(wanted.bind()) || running.http2() != wanted.http2() || running.isHttps() != wanted.isHttps()
+                || running.h2c() != wanted.h2c() || running.maxConnections() != wanted.maxConnections()) {
             return false;
         }
         return !wanted.isHttps() || (running.tls().engine() == wanted.tls().engine()

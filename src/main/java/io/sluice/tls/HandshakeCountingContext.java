@@ -20,6 +20,25 @@ public final class HandshakeCountingContext extends SSLContext {
         return new HandshakeCountingContext(context, outcomes);
     }
 
+    /**
+     * Whether the handshake of a connection whose engine came from such a context has ended
+     * (completed or failed). An engine from any other context counts as ended: there is nothing
+     * to watch.
+     */
+    public static boolean handshakeEnded(SSLEngine engine) {
+        return !(engine instanceof HandshakeCountingEngine counting) || counting.settled();
+    }
+
+    /**
+     * Runs {@code action} once when the handshake of the connection whose engine this is ends
+     * (completed or failed); never for an engine from another context. Set it before the handshake starts.
+     */
+    public static void onHandshakeEnd(SSLEngine engine, Runnable action) {
+        if (engine instanceof HandshakeCountingEngine counting) {
+            counting.onSettled(action);
+        }
+    }
+
     private static final class Spi extends DelegatingSslContextSpi {
 
         private final HandshakeOutcomes outcomes;

@@ -156,6 +156,25 @@ final class HandshakeCountingEngine extends SSLEngine {
         }
     }
 
+    /** Run once when this connection's handshake ends (set before the handshake can start). */
+    private volatile Runnable onSettled;
+
+    void onSettled(Runnable action) {
+        connection.onSettled = action;
+    }
+
+    private void runOnSettled() {
+        Runnable action = onSettled;
+        if (action != null) {
+            action.run();
+        }
+    }
+
+    /** Whether this connection's handshake has ended, completed or failed (a volatile read). */
+    boolean settled() {
+        return (int) STATE.getVolatile(connection) == SETTLED;
+    }
+
     private void started() {
         if (state == NEW) {
             STATE.compareAndSet(this, NEW, STARTED);
@@ -166,6 +185,7 @@ final class HandshakeCountingEngine extends SSLEngine {
     private void closedEarly() {
         if (state == STARTED && STATE.compareAndSet(this, STARTED, SETTLED)) {
             outcomes.failed();
+            runOnSettled();
         }
     }
 
@@ -177,6 +197,7 @@ final class HandshakeCountingEngine extends SSLEngine {
                 } else {
                     outcomes.failed();
                 }
+                runOnSettled();
                 return;
             }
         }

@@ -253,4 +253,55 @@ class ConfigErrorsTest {
         assertEquals(List.of("sso.example.com", "*.example.org"), config.listener("a").serverNames());
         assertEquals(List.of(), config.listener("b").serverNames());
     }
+
+    @Test
+    void admissionLimitsHaveFiniteDefaults() throws Exception {
+        Path file = dir.resolve("ok.conf");
+        Files.writeString(file, "sluice {\n" + LISTENER + ROUTE + POOL + "}\n");
+        SluiceConfig config = ConfigLoader.load(file);
+        LimitsConfig limits = config.limits();
+        assertEquals(10_000, limits.maxConnections());
+        assertEquals(0, limits.maxConnectionsPerClient());
+        assertEquals(10, limits.tlsHandshakeTimeout().toSeconds());
+        assertEquals(60, limits.bodyIdleTimeout().toSeconds());
+        assertEquals(60, limits.writeTimeout().toSeconds());
+        assertEquals(100, limits.maxConcurrentStreams());
+        assertEquals(1000, limits.maxTlsHandshakes());
+        assertEquals(10_000, config.listeners().get(0).maxConnections());
+        assertEquals(false, config.listeners().get(0).h2c(), "h2c is opt-in");
+    }
+
+    @Test
+    void badAdmissionLimitsAreLocated() throws Exception {
+        List<String> problems = problems(LISTENER + ROUTE + POOL + "limits {\n"
+                + " max-connections = 0\n"
+                + " tls-handshake-timeout = 0s\n"
+                + " body-idle-timeout = soon\n"
+                + " http2-max-concurrent-streams = 100000\n"
+                + "}\n");
+        assertEquals(List.of(
+                file() + ":6: sluice.limits.max-connections: must be between 1 and 1000000, not 0",
+                file() + ":7: sluice.limits.tls-handshake-timeout: must be longer than zero",
+                file() + ":8: sluice.limits.body-idle-timeout: expected a duration such as 500ms, 5s, 2m or 1h, found \"soon\"",
+                file() + ":9: sluice.limits.http2-max-concurrent-streams: must be between 1 and 10000, not 100000"), problems);
+    }
+
+    @Test
+    void perClientCapAboveTheTotalIsRefused() throws Exception {
+        List<String> problems = problems(LISTENER + ROUTE + POOL + "limits { max-connections = 100, max-connections-per-client = 500 }\n");
+        assertEquals(List.of(file() + ":5: sluice.limits.max-connections-per-client: the per-client cap (500) is above max-connections (100),"
+                + " so it could never apply\n    hint: lower it, or 0 for no per-client cap"), problems);
+    }
+
+    @Test
+    void listenerAdmissionKeysAreChecked() throws Exception {
+        List<String> problems = problems("listeners = [\n"
+                + " { name = http, bind = \"127.0.0.1:0\", max-connections = -5 }\n"
+                + " { name = https, bind = \"127.0.0.1:0\", h2c = on, tls { self-signed = [localhost] } }\n"
+                + "]\n" + ROUTE + POOL);
+        assertEquals(List.of(
+                file() + ":3: sluice.listeners[0].max-connections: must be between 1 and 1000000, not -5",
+                file() + ":4: sluice.listeners[1].h2c: h2c is HTTP/2 over cleartext, for plain http listeners\n"
+                        + "    hint: an https listener speaks HTTP/2 through ALPN: http2 = on"), problems);
+    }
 }

@@ -34,7 +34,7 @@ final class E2eSupport {
         io.sluice.testing.TestCertificates.PemFiles cert = io.sluice.testing.TestCertificates.write(dir, "RSA", "localhost", "127.0.0.1");
         return RunningSluice.start(dir, config(
                 "{ name = https, bind = \"127.0.0.1:0\", tls { engine = " + engine + ", " + cert.hocon() + " } }\n"
-                        + "{ name = plain, bind = \"127.0.0.1:0\" }",
+                        + "{ name = plain, bind = \"127.0.0.1:0\", h2c = on }",
                 "", "", "http://127.0.0.1:" + backendPort));
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.testing.CurlClient;
@@ -107,7 +108,7 @@ class Http2IT {
         assertEquals(HttpClient.Version.HTTP_2, h2.version());
     }
 
-    /** h2c: curl --http2 on plain http sends "Upgrade: h2c"; Undertow upgrades (http2 = on). */
+    /** h2c: curl --http2 on plain http sends "Upgrade: h2c"; Undertow upgrades (the listener says h2c = on). */
     @Test
     void plainListenerUpgradesH2cWhenAsked() throws Exception {
         start("jdk");
@@ -122,5 +123,31 @@ class Http2IT {
         assertEquals("[null/null]", backendUpgradeHeaders.toString());
         assertTrue(curl.stderr().contains("Upgrade: h2c"), curl.toString());
         assertTrue(curl.stderr().contains("HTTP/1.1 101"), "the listener switched to h2c: " + curl);
+    }
+
+    /**
+     * h2c is off unless a listener opts in: an Upgrade: h2c request is answered as HTTP/1.1 (no
+     * 101, so nothing can be smuggled inside an upgraded connection past a front proxy), and a
+     * client starting with the HTTP/2 preface gets no HTTP/2 connection.
+     */
+    @Test
+    void plainListenerRefusesH2cByDefault() throws Exception {
+        sluice = closer.add(RunningSluice.start(dir, """
+                sluice {
+                  listeners = [ { name = plain, bind = "127.0.0.1:0" } ]
+                  routes = [ { prefix = "/", pool = app } ]
+                  pools { app { members = [ { url = "http://127.0.0.1:%d" } ] } }
+                }
+                """.formatted(backend.port())));
+        backendUpgradeHeaders.clear();
+        CurlClient.Result upgrade = CurlClient.run("-v", "--http2", "-w", "\n%{http_version} %{http_code}",
+                "http://127.0.0.1:" + sluice.port("plain") + "/no-h2c");
+        assertEquals(0, upgrade.exitCode(), upgrade.toString());
+        assertEquals("h2 backend GET /no-h2c\n1.1 200", upgrade.stdout());
+        assertFalse(upgrade.stderr().contains("HTTP/1.1 101"), "no switch to h2c: " + upgrade);
+        assertEquals("[null/null]", backendUpgradeHeaders.toString());
+        CurlClient.Result prior = CurlClient.run("--http2-prior-knowledge", "-sS", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                "http://127.0.0.1:" + sluice.port("plain") + "/prior");
+        assertFalse(prior.stdout().startsWith("2 "), "no HTTP/2 by prior knowledge: " + prior);
     }
 }

@@ -74,6 +74,17 @@ class MetricsIT {
                 assertTrue(after.contains("sluice_pool_retries_total{pool=\"app\",cause=\"connect-failure\"} 0"), "retries are counted per pool");
                 assertTrue(after.contains("sluice_listener_requests_refused_total{listener=\"http\",reason=\"obs-fold\"} 0"),
                         "refusals are counted per listener and reason, zeros included");
+                // admission control: the connections open now, the limit, and counters that start at 0
+                assertTrue(value(after, "sluice_connections_open") >= 1, after);
+                assertEquals(10000, value(after, "sluice_connections_max"));
+                assertTrue(value(after, "sluice_listener_connections_open{listener=\"http\"}") >= 1);
+                for (String limit : new String[] {"listener-limit", "total-limit", "client-limit"}) {
+                    assertTrue(after.contains("sluice_listener_connections_refused_total{listener=\"http\",limit=\"" + limit + "\"} 0\n"), limit);
+                }
+                assertTrue(after.contains("sluice_listener_silent_connections_closed_total{listener=\"http\"} 0\n"), after);
+                assertTrue(after.contains("sluice_listener_tls_handshake_timeouts_total{listener=\"http\"} 0\n"), after);
+                assertTrue(after.contains("sluice_listener_http2_streams_refused_total{listener=\"http\"} 0\n"), after);
+                assertTrue(after.contains("sluice_request_body_idle_timeouts_total 0\n"), after);
                 promtoolAccepts(after);
 
                 // the same metrics are MBeans

@@ -40,7 +40,7 @@ class RequestSafetyIT {
         backend.start(InetAddress.getLoopbackAddress(), 0);
         sluice = RunningSluice.start(dir, """
                 sluice {
-                  listeners = [ { name = plain, bind = "127.0.0.1:0" } ]
+                  listeners = [ { name = plain, bind = "127.0.0.1:0", h2c = on } ]
                   routes = [
                     { prefix = "/carbon", status = 403 }
                     { prefix = "/balancer-manager", status = 404 }

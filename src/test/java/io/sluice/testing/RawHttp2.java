@@ -60,6 +60,116 @@ public final class RawHttp2 {
         }
     }
 
+    /** One frame as read from the wire. */
+    public record Frame(int type, int flags, int stream, byte[] payload) {
+        public static final int HEADERS = 1;
+        public static final int RST_STREAM = 3;
+        public static final int SETTINGS = 4;
+        public static final int GOAWAY = 7;
+
+        /** The error code of a RST_STREAM or GOAWAY frame. */
+        public int errorCode() {
+            int at = type == GOAWAY ? 4 : 0;
+            return ((payload[at] & 0xff) << 24) | ((payload[at + 1] & 0xff) << 16) | ((payload[at + 2] & 0xff) << 8) | (payload[at + 3] & 0xff);
+        }
+
+        /** The value of a setting in a SETTINGS frame, or -1 if it is not there. */
+        public long setting(int id) {
+            for (int i = 0; i + 6 <= payload.length; i += 6) {
+                if ((((payload[i] & 0xff) << 8) | (payload[i + 1] & 0xff)) == id) {
+                    return ((long) (payload[i + 2] & 0xff) << 24) | ((payload[i + 3] & 0xff) << 16) | ((payload[i + 4] & 0xff) << 8)
+                            | (payload[i + 5] & 0xff);
+                }
+            }
+            return -1;
+        }
+    }
+
+    /**
+     * A raw HTTP/2 connection by prior knowledge (a plain listener with h2c = on): streams opened
+     * one by one with any headers, bodies sent or withheld at will, frames read as they come.
+     */
+    public static final class Connection implements AutoCloseable {
+        private final Socket socket;
+        private final OutputStream out;
+        private final DataInputStream in;
+
+        public Connection(InetSocketAddress address) throws IOException {
+            this(plain(address));
+        }
+
+        /** Over a socket already connected: e.g. TLS with ALPN "h2" (see {@link #tls}). */
+        public Connection(Socket connected) throws IOException {
+            socket = connected;
+            socket.setSoTimeout(20_000);
+            out = socket.getOutputStream();
+            in = new DataInputStream(socket.getInputStream());
+            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            frame(out, 4, 0, 0, new byte[0]); // SETTINGS
+            out.flush();
+        }
+
+        private static Socket plain(InetSocketAddress address) throws IOException {
+            Socket socket = new Socket();
+            socket.connect(address, 5000);
+            return socket;
+        }
+
+        /** A TLS socket to {@code address} that negotiated "h2" by ALPN (any certificate is trusted). */
+        public static Socket tls(InetSocketAddress address) throws IOException {
+            javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) Http.trustingContext().getSocketFactory()
+                    .createSocket(address.getAddress(), address.getPort());
+            javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"h2"});
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            if (!"h2".equals(socket.getApplicationProtocol())) {
+                socket.close();
+                throw new IOException("the server did not choose h2 by ALPN");
+            }
+            return socket;
+        }
+
+        /** HEADERS on {@code stream}; endStream false leaves the body to come (or not). */
+        public void headers(int stream, String method, String path, Map<String, String> headers, boolean endStream) throws IOException {
+            ByteArrayOutputStream block = new ByteArrayOutputStream();
+            literal(block, ":method", method);
+            literal(block, ":scheme", "http");
+            literal(block, ":path", path);
+            literal(block, ":authority", "x");
+            for (Map.Entry<String, String> header : headers.entrySet()) {
+                literal(block, header.getKey(), header.getValue());
+            }
+            frame(out, 1, endStream ? 0x5 : 0x4, stream, block.toByteArray());
+            out.flush();
+        }
+
+        /** DATA on {@code stream}. */
+        public void data(int stream, byte[] bytes, boolean endStream) throws IOException {
+            frame(out, 0, endStream ? 0x1 : 0x0, stream, bytes);
+            out.flush();
+        }
+
+        /** SETTINGS ACK, so that the server's settings are in force. */
+        public void ackSettings() throws IOException {
+            frame(out, 4, 0x1, 0, new byte[0]);
+            out.flush();
+        }
+
+        public Frame read() throws IOException {
+            int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+            int type = in.readUnsignedByte();
+            int flags = in.readUnsignedByte();
+            int stream = in.readInt() & 0x7fffffff;
+            return new Frame(type, flags, stream, in.readNBytes(length));
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
     private static int statusOnStream3(InputStream raw) throws IOException {
         DataInputStream in = new DataInputStream(raw);
         // skip the HTTP/1.1 101 head
