@@ -44,7 +44,7 @@ class AccessLogEscapingIT {
         }
         sluice = RunningSluice.start(dir, """
                 sluice {
-                  listeners = [ { name = plain, bind = "127.0.0.1:0" } ]
+                  listeners = [ { name = plain, bind = "127.0.0.1:0", h2c = on } ]
                   routes = [ { prefix = "/", pool = app } ]
                   pools { app { members = [ { url = "http://127.0.0.1:%d" } ] } }
                 }

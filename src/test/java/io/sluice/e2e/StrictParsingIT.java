@@ -54,8 +54,8 @@ class StrictParsingIT {
         sluice = RunningSluice.start(dir, """
                 sluice {
                   listeners = [
-                    { name = plain, bind = "127.0.0.1:0" }
-                    { name = named, bind = "127.0.0.1:0", server-names = [sso.example.com, "*.example.org", "127.0.0.1"] }
+                    { name = plain, bind = "127.0.0.1:0", h2c = on }
+                    { name = named, bind = "127.0.0.1:0", h2c = on, server-names = [sso.example.com, "*.example.org", "127.0.0.1"] }
                     { name = tls, bind = "127.0.0.1:0", tls { self-signed = [localhost] } }
                   ]
                   routes = [ { prefix = "/", pool = app } ]
