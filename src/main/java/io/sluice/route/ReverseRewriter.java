@@ -174,31 +174,41 @@ public final class ReverseRewriter {
         return null;
     }
 
+    /** Where scheme, host and port sit in an absolute http(s) URL (off the request path: 3xx responses only). */
+    private record AbsoluteUrl(boolean https, int hostStart, int hostEnd, int port) {
+        /** The parts of {@code url}, or null when it is not an absolute http(s) URL with a valid host and port. */
+        static AbsoluteUrl of(String url) {
+            if (url == null || url.isEmpty()) {
+                return null;
+            }
+            int authStart = UriScan.schemeLength(url);
+            int authEnd = authStart < 0 ? -1 : UriScan.authorityEnd(url, authStart);
+            if (authEnd < 0) {
+                return null;
+            }
+            boolean https = authStart == 8;
+            int hostStart = UriScan.hostStart(url, authStart, authEnd);
+            int hostEnd = UriScan.hostEnd(url, hostStart, authEnd);
+            int port = hostEnd < 0 ? -1 : UriScan.port(url, hostEnd, authEnd, https);
+            return port < 0 ? null : new AbsoluteUrl(https, hostStart, hostEnd, port);
+        }
+    }
+
     /**
-     * True if {@code absoluteUrl} is an http(s) URL on an internal origin, e.g. a
+     * True if {@code absoluteUrl} is an http(s) URL on an internal origin of any pool, e.g. a
      * {@code Location} that is still internal after {@link #rewriteLocation}: a redirect leak.
      */
     public boolean isInternal(String absoluteUrl) {
-        if (absoluteUrl == null || absoluteUrl.isEmpty()) {
-            return false;
-        }
-        int authStart = UriScan.schemeLength(absoluteUrl);
-        int authEnd = authStart < 0 ? -1 : UriScan.authorityEnd(absoluteUrl, authStart);
-        if (authEnd < 0) {
-            return false;
-        }
-        boolean https = authStart == 8;
-        int hostStart = UriScan.hostStart(absoluteUrl, authStart, authEnd);
-        int hostEnd = UriScan.hostEnd(absoluteUrl, hostStart, authEnd);
-        int port = hostEnd < 0 ? -1 : UriScan.port(absoluteUrl, hostEnd, authEnd, https);
-        if (port < 0) {
-            return false;
-        }
-        if (isInternal(absoluteUrl, https, hostStart, hostEnd, port)) {
+        AbsoluteUrl url = AbsoluteUrl.of(absoluteUrl);
+        return url != null && isInternalToAnyPool(absoluteUrl, url);
+    }
+
+    private boolean isInternalToAnyPool(String value, AbsoluteUrl url) {
+        if (isInternal(value, url.https(), url.hostStart(), url.hostEnd(), url.port())) {
             return true;
         }
         for (ReverseRewriter other : otherPools) {
-            if (other.isInternal(absoluteUrl, https, hostStart, hostEnd, port)) {
+            if (other.isInternal(value, url.https(), url.hostStart(), url.hostEnd(), url.port())) {
                 return true;
             }
         }
@@ -214,22 +224,11 @@ public final class ReverseRewriter {
      * counts, whatever its address.
      */
     public String unlistedInternalOrigin(String absoluteUrl, String publicAuthority) {
-        if (absoluteUrl == null || absoluteUrl.isEmpty() || isInternal(absoluteUrl)) {
+        AbsoluteUrl url = AbsoluteUrl.of(absoluteUrl);
+        if (url == null || isInternalToAnyPool(absoluteUrl, url)) {
             return null;
         }
-        int authStart = UriScan.schemeLength(absoluteUrl);
-        int authEnd = authStart < 0 ? -1 : UriScan.authorityEnd(absoluteUrl, authStart);
-        if (authEnd < 0) {
-            return null;
-        }
-        boolean https = authStart == 8;
-        int hostStart = UriScan.hostStart(absoluteUrl, authStart, authEnd);
-        int hostEnd = UriScan.hostEnd(absoluteUrl, hostStart, authEnd);
-        int port = hostEnd < 0 ? -1 : UriScan.port(absoluteUrl, hostEnd, authEnd, https);
-        if (port < 0) {
-            return null;
-        }
-        String host = absoluteUrl.substring(hostStart, hostEnd).toLowerCase(Locale.ROOT);
+        String host = absoluteUrl.substring(url.hostStart(), url.hostEnd()).toLowerCase(Locale.ROOT);
         int publicHostEnd = UriScan.hostEnd(publicAuthority, 0, publicAuthority.length());
         if (publicHostEnd == host.length() && publicAuthority.regionMatches(true, 0, host, 0, publicHostEnd)) {
             return null; // the name clients use, even when it is a private address (an intranet)
@@ -237,7 +236,7 @@ public final class ReverseRewriter {
         if (!LocalAddresses.isLocalOrPrivate(host) && !isMemberHost(host)) {
             return null;
         }
-        return (https ? "https://" : "http://") + host + ":" + port;
+        return (url.https() ? "https://" : "http://") + host + ":" + url.port();
     }
 
     private boolean isMemberHost(String host) {
