@@ -261,6 +261,19 @@ class AdminIT {
     }
 
     @Test
+    void healthProbesNeedNoCredentialsAndNothingElseIsOpened() throws Exception {
+        RunningSluice sluice = start(node("a"), node("b"), "");
+        HttpClient client = Http.client();
+        HttpResponse<String> live = Http.get(client, admin(sluice, "/api/v1/health/live"));
+        assertEquals(200, live.statusCode(), live.body());
+        assertEquals(200, Http.get(client, admin(sluice, "/api/v1/health/ready")).statusCode());
+        for (String closed : List.of("/api/v1/pools", "/metrics", "/", "/api/v1/health/live/x", "/api/v1/health")) {
+            assertEquals(401, Http.get(client, admin(sluice, closed)).statusCode(), closed);
+        }
+        assertEquals(401, post(sluice, "/api/v1/health/ready", "{}", "Content-Type", "application/json").statusCode());
+    }
+
+    @Test
     void drainWaitCountsQuietTimeFromTheStartOfTheDrain() throws Exception {
         RunningSluice sluice = start(node("a"), node("b"), "");
         String config = Files.readString(sluice.file()).replaceFirst("(admin \\{\\s*bind = )\"127\\.0\\.0\\.1:0\"",
