@@ -83,7 +83,30 @@ public final class AdminClient {
     public int run(String[] args, PrintStream out, PrintStream err) {
         try {
             if (args.length == 1 && args[0].equals("pools")) {
-                out.print(get("/api/v1/pools"));
+                out.println(AdminJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(
+                        AdminJson.MAPPER.readTree(get("/api/v1/pools"))));
+                return 0;
+            }
+            if (args.length >= 3 && args[0].equals("add")) {
+                java.util.Map<String, Object> member = new java.util.LinkedHashMap<>();
+                member.put("url", args[2]);
+                String name = value(args, "--name", null);
+                String route = value(args, "--route", null);
+                String weight = value(args, "--weight", null);
+                if (name != null) {
+                    member.put("name", name);
+                }
+                if (route != null) {
+                    member.put("route", route);
+                }
+                if (weight != null) {
+                    member.put("weight", Long.parseLong(weight));
+                }
+                out.println(post("/api/v1/pools/" + args[1] + "/members", AdminJson.MAPPER.writeValueAsString(member)));
+                return 0;
+            }
+            if (args.length == 3 && args[0].equals("remove")) {
+                out.println(post("/api/v1/pools/" + args[1] + "/members/" + args[2] + "/remove", "{}"));
                 return 0;
             }
             if (args.length >= 3) {
@@ -116,6 +139,10 @@ public final class AdminClient {
         } catch (NumberFormatException e) {
             err.println("sluice ctl: the weight must be a whole number from 1 to 100");
             return 2;
+        } catch (java.net.ConnectException e) {
+            err.println("sluice ctl: nothing answers at " + base + " (admin.bind in the config file): is sluice running,"
+                    + " and is this the file it runs with?");
+            return 1;
         } catch (Exception e) {
             err.println("sluice ctl: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return 1;
@@ -124,7 +151,9 @@ public final class AdminClient {
                 usage: sluice ctl -c FILE pools
                        sluice ctl -c FILE drain POOL MEMBER [--wait] [--timeout 300s] [--idle 30s]
                        sluice ctl -c FILE enable|disable|standby POOL MEMBER
-                       sluice ctl -c FILE weight POOL MEMBER 1..100""");
+                       sluice ctl -c FILE weight POOL MEMBER 1..100
+                       sluice ctl -c FILE add POOL URL [--name NAME] [--route JVMROUTE] [--weight 1..100]
+                       sluice ctl -c FILE remove POOL MEMBER""");
         return 2;
     }
 

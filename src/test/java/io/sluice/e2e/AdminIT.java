@@ -274,6 +274,41 @@ class AdminIT {
     }
 
     @Test
+    void ctlAddsAndRemovesMembersAndSaysWhenNothingAnswers() throws Exception {
+        Node c = node("c");
+        RunningSluice sluice = start(node("a"), node("b"), "");
+        String config = Files.readString(sluice.file()).replaceFirst("(admin \\{\\s*bind = )\"127\\.0\\.0\\.1:0\"",
+                "$1\"127.0.0.1:" + sluice.server().adminAddress().getPort() + "\"");
+        Path ctlConfig = dir.resolve("ctl.conf");
+        Files.writeString(ctlConfig, config.replace("{ name = http, bind = \"127.0.0.1:0\" }", "{ name = http, bind = \"127.0.0.1:1\" }"));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.util.function.Function<String[], Integer> ctl = args -> {
+            String[] full = new String[args.length + 3];
+            full[0] = "ctl";
+            full[1] = "-c";
+            full[2] = ctlConfig.toString();
+            System.arraycopy(args, 0, full, 3, args.length);
+            return io.sluice.Sluice.execute(full, new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                    new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        };
+        assertEquals(0, ctl.apply(new String[] {"add", "app", c.url(), "--route", "c", "--name", "c"}), err.toString(StandardCharsets.UTF_8));
+        assertEquals("c", Http.get(Http.client(), sluice.uri("http", "/"), "Cookie", "JSESSIONID=S.c").body());
+        assertEquals(0, ctl.apply(new String[] {"remove", "app", "a"}), err.toString(StandardCharsets.UTF_8));
+        assertEquals(List.of("b", "c"), sluice.server().generation().pools().get("app").members().stream().map(m -> m.name()).toList());
+        out.reset();
+        assertEquals(0, ctl.apply(new String[] {"pools"}));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("\n  \"pools\" : ["), "pretty-printed: " + out);
+        // the same file once nothing listens on the admin port
+        int port = sluice.server().adminAddress().getPort();
+        sluice.close();
+        closer.remove(sluice);
+        err.reset();
+        assertEquals(1, ctl.apply(new String[] {"pools"}));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("nothing answers at http://127.0.0.1:" + port), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void drainWaitCountsQuietTimeFromTheStartOfTheDrain() throws Exception {
         RunningSluice sluice = start(node("a"), node("b"), "");
         String config = Files.readString(sluice.file()).replaceFirst("(admin \\{\\s*bind = )\"127\\.0\\.0\\.1:0\"",
