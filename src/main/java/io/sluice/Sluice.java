@@ -136,7 +136,7 @@ public final class Sluice {
 
     private static void installHangupHandler() {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+            sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
                 Runnable action = HANGUP.get();
                 if (action != null) {
                     action.run();
@@ -144,15 +144,21 @@ public final class Sluice {
                     HANGUP_WHILE_STARTING.set(true); // applied as soon as the server is up
                 }
             });
+            if (previous == sun.misc.SignalHandler.SIG_IGN) {
+                // the JVM keeps a signal ignored at its start ignored (nohup): SIGHUP would do nothing
+                org.slf4j.LoggerFactory.getLogger(Sluice.class).warn("SIGHUP is ignored by this process (started under nohup?):"
+                        + " kill -HUP will not reload; use `sluice reload -c FILE` (control-socket) or restart without nohup");
+            }
         } catch (IllegalArgumentException unsupported) {
-            // no HUP on this platform
+            org.slf4j.LoggerFactory.getLogger(Sluice.class).warn("SIGHUP cannot be handled here ({}): kill -HUP will not reload;"
+                    + " use `sluice reload -c FILE` (control-socket)", unsupported.getMessage());
         }
     }
 
     /** `sluice ctl -c FILE COMMAND...`: finds the admin listener and token in FILE. */
     private static int ctl(String[] args, PrintStream out, PrintStream err) {
         if (args.length < 4 || !(args[1].equals("-c") || args[1].equals("--config"))) {
-            err.println("sluice ctl: expected -c FILE and a command (pools, drain, enable, disable, standby, weight)");
+            err.println("sluice ctl: expected -c FILE and a command (pools, drain, enable, disable, standby, weight, add, remove)");
             return USAGE;
         }
         Path file = Path.of(args[2]);
