@@ -115,13 +115,19 @@ final class Section {
             number = values.toConfig().getInt(key);
         } catch (WrongType | BadValue e) {
             wrongType(key, value, "a whole number");
-            return defaults.toConfig().getInt(key);
+            return fallbackInteger(key, min);
         }
         if (number < min || number > max) {
             error(key, "must be between " + min + " and " + max + ", not " + number, null);
-            return defaults.toConfig().getInt(key);
+            return fallbackInteger(key, min);
         }
         return number;
+    }
+
+    /** What reading goes on with after a bad value: the default, or the minimum where the default is null ("inherit"). */
+    private int fallbackInteger(String key, int min) {
+        ConfigValue fallback = defaults.get(key);
+        return fallback == null || fallback.valueType() == ConfigValueType.NULL ? min : defaults.toConfig().getInt(key);
     }
 
     Duration duration(String key) {

@@ -42,6 +42,16 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void problemsComeInTheOrderOfTheFile() throws Exception {
+        // routes are read after pools, yet their problem, two lines up, is listed first
+        List<String> problems = problems(LISTENER + "routes = [ { prefix = \"/\", pool = is, retries = 99 } ]\n"
+                + "pools { is { members = [ { url = \"http://127.0.0.1:9763\" } ], connect-timeout = 0s } }\n");
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith(file() + ":3: sluice.routes[0].retries"), problems.toString());
+        assertTrue(problems.get(1).startsWith(file() + ":4: sluice.pools.is.connect-timeout"), problems.toString());
+    }
+
+    @Test
     void unknownKeySuggestsTheClosestOne() throws Exception {
         List<String> problems = problems(LISTENER + ROUTE
                 + "pools { is {\n members = [ { url = \"http://127.0.0.1:9763\" } ]\n conect-timeout = 2s\n } }\n");
