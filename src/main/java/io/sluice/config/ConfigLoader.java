@@ -333,7 +333,10 @@ public final class ConfigLoader {
             try {
                 materials.add(source.load());
             } catch (TlsMaterialException e) {
-                String key = source instanceof CertificateSource.Pkcs12File ? "pkcs12" : "certificate";
+                // name the file that failed: the key when the certificate itself is readable and the key is not
+                String key = source instanceof CertificateSource.Pkcs12File ? "pkcs12"
+                        : source instanceof CertificateSource.PemFiles pem && Files.isReadable(pem.certificate())
+                                && !Files.isReadable(pem.key()) ? "key" : "certificate";
                 tls.error(tls.isSet(key) ? key : "certificates", e.getMessage(), null);
             }
         }

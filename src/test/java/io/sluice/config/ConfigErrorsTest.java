@@ -131,6 +131,15 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aMissingKeyFileIsReportedUnderKey() throws Exception {
+        io.sluice.testing.TestCertificates.PemFiles cert = io.sluice.testing.TestCertificates.write(dir, "RSA", "localhost");
+        List<String> problems = problems("listeners = [ { name = https, bind = \"127.0.0.1:0\", tls { certificate = \""
+                + cert.certificate() + "\", key = missing.key } } ]\n" + ROUTE + POOL);
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith(file() + ":2: sluice.listeners[0].tls.key: "), problems.get(0));
+    }
+
+    @Test
     void certificateWithoutKeyAndHttpsWithoutCertificate() throws Exception {
         List<String> problems = problems("listeners = [\n"
                 + " { name = a, bind = \"127.0.0.1:0\", tls { certificate = x.crt } }\n"
