@@ -229,7 +229,7 @@ grep -E 'RUNNING HANDLER \[sluice : Reload sluice\]' "$CT_WORK/site-3.log" >/dev
 [ "$(ct journalctl -u sluice --no-pager -o cat | grep -c '^Reloaded sluice.service')" -gt "$reloads" ] || fail "no reload in the journal"
 ct curl -fsS --cacert /etc/sluice/tls/test.crt 'https://localhost/new/x?y=1' | grep -E '^node=node[12] path=/rewritten/x\?y=1$' >/dev/null \
   || fail "the new route is not served"
-ct sluice ctl -c /etc/sluice/sluice.conf pools | grep -E '"name":"node2"[^}]*"configuredWeight":3' >/dev/null || fail "node2's new weight not applied"
+ct sluice ctl -c /etc/sluice/sluice.conf pools --json | grep -E '"name":"node2"[^}]*"configuredWeight":3' >/dev/null || fail "node2's new weight not applied"
 log "run 3 served: $(ct curl -fsS --cacert /etc/sluice/tls/test.crt 'https://localhost/new/x?y=1')"
 
 log "a file sluice check accepts but the running Sluice refuses (a new listener on a taken port)"
@@ -326,7 +326,7 @@ sluice_ha_vip: 192.168.77.10/24
 EOF
 log "the 000 inventory (lb1: Sluice and keepalived)"
 play example-000 -i inventories/000-apim-is site.yml --limit lb1 -e "@$CT_WORK/example-overrides.yml"
-ct sluice ctl -c /etc/sluice/sluice.conf pools | grep -o '"name":"[a-z-]*","method"' | tr '\n' ' ' >&2; echo >&2
+ct sluice ctl -c /etc/sluice/sluice.conf pools --json | grep -o '"name":"[a-z-]*","method"' | tr '\n' ' ' >&2; echo >&2
 [ "$(ct curl -sk -o /dev/null -w '%{http_code}' -X TRACE https://localhost/is-commonauth)" = 403 ] || fail "000: TRACE not denied"
 log "the 002 inventory"
 play example-002 -i inventories/002-is-cluster site.yml -e "@$CT_WORK/example-overrides.yml"

@@ -82,6 +82,10 @@ public final class AdminClient {
     /** Runs a ctl command; returns the exit code (0 done, 1 failed or timed out, 2 usage). */
     public int run(String[] args, PrintStream out, PrintStream err) {
         try {
+            if (args.length == 2 && args[0].equals("pools") && args[1].equals("--json")) {
+                out.println(get("/api/v1/pools").trim()); // one line, for scripts
+                return 0;
+            }
             if (args.length == 1 && args[0].equals("pools")) {
                 out.println(AdminJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(
                         AdminJson.MAPPER.readTree(get("/api/v1/pools"))));
@@ -148,7 +152,7 @@ public final class AdminClient {
             return 1;
         }
         err.println("""
-                usage: sluice ctl -c FILE pools
+                usage: sluice ctl -c FILE pools [--json]
                        sluice ctl -c FILE drain POOL MEMBER [--wait] [--timeout 300s] [--idle 30s]
                        sluice ctl -c FILE enable|disable|standby POOL MEMBER
                        sluice ctl -c FILE weight POOL MEMBER 1..100

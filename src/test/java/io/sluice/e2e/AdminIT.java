@@ -299,6 +299,9 @@ class AdminIT {
         out.reset();
         assertEquals(0, ctl.apply(new String[] {"pools"}));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("\n  \"pools\" : ["), "pretty-printed: " + out);
+        out.reset();
+        assertEquals(0, ctl.apply(new String[] {"pools", "--json"}));
+        assertTrue(out.toString(StandardCharsets.UTF_8).strip().matches("\\{\"pools\":\\[.*\"name\":\"b\".*"), "one line for scripts: " + out);
         // the same file once nothing listens on the admin port
         int port = sluice.server().adminAddress().getPort();
         sluice.close();
