@@ -54,6 +54,8 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
      */
     private final java.util.concurrent.atomic.AtomicLong upgradesOpened = new java.util.concurrent.atomic.AtomicLong();
 
+    /** The pool object responsible for closing this member: the generation that last took it over. */
+    private volatile Object owner;
     private volatile MemberState state;
     private volatile int weight;
     /** The last active check: its verdict and when, for the admin ("" before the first). */
@@ -139,9 +141,6 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         consecutiveFailures.set(previous.consecutiveFailures.get());
         rampStart.set(previous.rampStart.get());
     }
-
-    /** The pool object responsible for closing this member: the generation that last took it over. */
-    private volatile Object owner;
 
     void owner(Object pool) {
         owner = pool;

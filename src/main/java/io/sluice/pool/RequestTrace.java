@@ -273,7 +273,7 @@ public final class RequestTrace {
      * Whether the member has been silent for (nearly) the response timeout since the
      * connection was handed over: the backend read timeout fires then, not sooner.
      */
-    public boolean silentFor(long now, long responseTimeoutNanos) {
+    boolean silentFor(long now, long responseTimeoutNanos) {
         return upstreamStartNanos != 0 && now - upstreamStartNanos >= responseTimeoutNanos - responseTimeoutNanos / 20;
     }
 

@@ -34,14 +34,12 @@ final class ResponseRewriting implements ResponseCommitListener {
     private final ReverseRewriter rewriter;
     private final java.util.Set<String> warnedOrigins = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Pool pool;
-    private final long responseTimeoutNanos;
     private final long websocketIdleMillis;
     private final String retryAfterSeconds;
 
     ResponseRewriting(ReverseRewriter rewriter, Pool pool) {
         this.rewriter = rewriter;
         this.pool = pool;
-        this.responseTimeoutNanos = pool.config().responseTimeout().toNanos();
         this.websocketIdleMillis = pool.config().websocketIdleTimeout().toMillis();
         this.retryAfterSeconds = Long.toString(Math.max(1, pool.config().retryAfter().toSeconds()));
     }
