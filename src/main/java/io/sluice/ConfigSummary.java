@@ -26,6 +26,9 @@ final class ConfigSummary {
                 out.append(listener.http2() ? " h2" : "").append(" engine=").append(listener.tls().engine().name().toLowerCase())
                         .append(" certificates: ").append(listener.tls().certificates().stream()
                                 .map(CertificateSource::describe).collect(Collectors.joining(", ")));
+                if (!listener.tls().clientAuth().describe().isEmpty()) {
+                    out.append(", ").append(listener.tls().clientAuth().describe());
+                }
             }
             out.append('\n');
         }
@@ -39,6 +42,9 @@ final class ConfigSummary {
             }
             if (!route.denyMethods().isEmpty()) {
                 out.append(", deny ").append(String.join(",", route.denyMethods()));
+            }
+            if (route.clientCertificateHeader() != null) {
+                out.append(", client certificate in ").append(route.clientCertificateHeader().describe());
             }
             out.append('\n');
         }

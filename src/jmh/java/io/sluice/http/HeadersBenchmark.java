@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.clientcert.ClientCertificateHeader;
 import io.sluice.bench.Fixtures;
 import io.sluice.pool.RequestTrace;
 import io.undertow.server.HttpHandler;
@@ -46,8 +47,8 @@ public class HeadersBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        withRequestId = new RequestHeadersHandler(List.of(), "X-Request-ID", new Refusals("bench"), NEXT); // the default (reference.conf)
-        withoutRequestId = new RequestHeadersHandler(List.of(), "", new Refusals("bench"), NEXT);          // bench/run.sh's config
+        withRequestId = new RequestHeadersHandler(List.of(), "X-Request-ID", ClientCertificateHeader.namesToStrip(List.of()), new Refusals("bench"), NEXT); // the default (reference.conf)
+        withoutRequestId = new RequestHeadersHandler(List.of(), "", ClientCertificateHeader.namesToStrip(List.of()), new Refusals("bench"), NEXT);          // bench/run.sh's config
         http1 = Fixtures.browserGet("/is-/authenticationendpoint/login.do", "client_id=abc", Fixtures.COOKIE);
         http2 = Fixtures.browserGet("/is-/authenticationendpoint/login.do", "client_id=abc", Fixtures.COOKIE);
         http2.setProtocol(Protocols.HTTP_2_0);

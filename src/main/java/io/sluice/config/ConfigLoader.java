@@ -6,9 +6,13 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
+import io.sluice.clientcert.CertificateEncoding;
+import io.sluice.clientcert.ClientCertificateHeader;
 import io.sluice.http.LineSafety;
 import io.sluice.path.PrefixRewrite;
 import io.sluice.path.SafePath;
+import io.sluice.tls.ClientAuthMode;
+import io.sluice.tls.ClientTrust;
 import io.sluice.tls.KeyMaterial;
 import io.sluice.tls.ServerTlsFactory;
 import io.sluice.tls.ServerTlsSettings;
@@ -42,9 +46,16 @@ public final class ConfigLoader {
     /** Above this, a connection limit is no limit: the process would run out of memory or file descriptors first. */
     private static final int MAX_CONNECTIONS = 1_000_000;
 
+    /** Header names a client-certificate header must not take: Sluice or the proxy sets or frames these. */
+    private static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection", "upgrade",
+            "te", "trailer", "keep-alive", "cookie", "authorization", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+            "x-forwarded-port", "x-forwarded-server", "forwarded");
+
     private final Problems problems = new Problems();
     private final Path baseDirectory;
     private ConfigObject certificateDefaults;
+    /** Each pool's client-certificate-header (null: none), which its routes inherit. */
+    private final Map<String, ClientCertificateHeader> poolCertificateHeaders = new HashMap<>();
 
     private ConfigLoader(Path baseDirectory) {
         this.baseDirectory = baseDirectory;
@@ -296,9 +307,50 @@ public final class ConfigLoader {
         if (ciphers.isEmpty()) {
             tls.error("cipher-suites", "at least one cipher suite is needed", null);
         }
-        TlsConfig config = new TlsConfig(engine, sources, protocols, ciphers);
+        TlsConfig config = new TlsConfig(engine, sources, protocols, ciphers, readClientAuth(tls, listenerName));
         checkTlsLoads(tls, listenerName, config);
         return config;
+    }
+
+    /** tls.client-auth, client-ca, client-crl; the files are read here so that check finds what run would. */
+    private ClientAuthConfig readClientAuth(Section tls, String listenerName) {
+        ClientAuthMode mode = choice(tls, "client-auth", ClientAuthMode.class, ClientAuthMode.NONE);
+        String caText = tls.string("client-ca");
+        String crlText = tls.string("client-crl");
+        if (mode == ClientAuthMode.NONE) {
+            if (!caText.isEmpty() || !crlText.isEmpty()) {
+                tls.error(caText.isEmpty() ? "client-crl" : "client-ca", "set, but client-auth = none, so no client certificate is asked for",
+                        "client-auth = required (or optional), or remove it");
+            }
+            return ClientAuthConfig.NONE;
+        }
+        if (listenerName.equals("admin")) {
+            tls.error("client-auth", "client certificates are not supported on the admin listener",
+                    "authenticate with admin.users or admin.token-file; leave client-auth = none here");
+            return ClientAuthConfig.NONE;
+        }
+        if (caText.isEmpty()) {
+            tls.error("client-ca", "client-auth = " + mode.name().toLowerCase(Locale.ROOT) + " needs the CAs that issue client certificates",
+                    "client-ca = <PEM bundle of those CA certificates>");
+            return ClientAuthConfig.NONE;
+        }
+        Path ca = resolve(caText);
+        Path crl = crlText.isEmpty() ? null : resolve(crlText);
+        List<java.security.cert.X509Certificate> cas;
+        try {
+            cas = ClientTrust.caCertificates(ca);
+        } catch (TlsMaterialException e) {
+            tls.error("client-ca", e.getMessage(), null);
+            return new ClientAuthConfig(mode, ca, crl);
+        }
+        if (crl != null) {
+            try {
+                ClientTrust.crls(crl, cas);
+            } catch (TlsMaterialException e) {
+                tls.error("client-crl", e.getMessage(), null);
+            }
+        }
+        return new ClientAuthConfig(mode, ca, crl);
     }
 
     private CertificateSource certificateSource(Section section, String where) {
@@ -343,8 +395,15 @@ public final class ConfigLoader {
         if (materials.size() != config.certificates().size() || config.protocols().isEmpty() || config.cipherSuites().isEmpty()) {
             return;
         }
+        ClientTrust clientTrust;
         try {
-            ServerTlsFactory.create(listenerName, new ServerTlsSettings(config.engine(), config.protocols(), config.cipherSuites(), List.of("h2", "http/1.1")), materials);
+            clientTrust = config.clientAuth().load();
+        } catch (TlsMaterialException e) {
+            return; // reported under client-ca or client-crl by readClientAuth
+        }
+        try {
+            ServerTlsFactory.create(listenerName, new ServerTlsSettings(config.engine(), config.protocols(), config.cipherSuites(),
+                    List.of("h2", "http/1.1"), clientTrust), materials);
         } catch (TlsMaterialException e) {
             tls.error("engine", e.getMessage(), null);
         }
@@ -379,6 +438,7 @@ public final class ConfigLoader {
                         DidYouMean.hint(profile, new java.util.TreeSet<>(profiles.keySet())));
             }
             pools.put(entry.getKey(), readPool(entry.getKey(), pool, memberDefaults));
+            poolCertificateHeaders.put(entry.getKey(), clientCertificateHeader(pool.section("client-certificate-header")));
         }
         return pools;
     }
@@ -552,6 +612,66 @@ public final class ConfigLoader {
         return causes;
     }
 
+    /** A pool's or route's client-certificate-header; null when off. */
+    private static ClientCertificateHeader clientCertificateHeader(Section header) {
+        String preset = header.string("preset").toLowerCase(Locale.ROOT);
+        String name = header.string("name");
+        String encodingText = header.string("encoding");
+        CertificateEncoding encoding = encodingText.isEmpty() ? null : CertificateEncoding.named(encodingText);
+        if (!encodingText.isEmpty() && (encoding == null || encoding == CertificateEncoding.BYTE_SEQUENCE)) {
+            header.error("encoding", "unknown encoding \"" + encodingText + "\"", "use url-encoded-pem, pem or base64-der; "
+                    + DidYouMean.hint(encodingText, List.of("url-encoded-pem", "pem", "base64-der")));
+            return null;
+        }
+        if (!name.isEmpty() && !TOKEN.matcher(name).matches()) {
+            header.error("name", "\"" + name + "\" is not a valid header name", null);
+            return null;
+        }
+        if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+            header.error("name", "\"" + name + "\" is a header Sluice or HTTP itself sets", "choose a header of its own, e.g. SSL-CLIENT-CERT");
+            return null;
+        }
+        switch (preset) {
+            case "off" -> {
+                if (!name.isEmpty() || encoding != null) {
+                    header.error(name.isEmpty() ? "encoding" : "name", "set, but preset = off, so no certificate is forwarded",
+                            "preset = wso2, rfc9440 or custom");
+                }
+                return null;
+            }
+            case "wso2" -> {
+                if (encoding == CertificateEncoding.BASE64_DER) {
+                    header.error("encoding", "API Manager reads url-encoded-pem (client_certificate_encode = true, its default) or pem"
+                            + " (client_certificate_encode = false), not base64-der", "encoding = url-encoded-pem");
+                    return null;
+                }
+                return ClientCertificateHeader.wso2(name.isEmpty() ? ClientCertificateHeader.WSO2_HEADER : name,
+                        encoding == null ? CertificateEncoding.URL_ENCODED_PEM : encoding);
+            }
+            case "rfc9440" -> {
+                if (!name.isEmpty() || encoding != null) {
+                    header.error(name.isEmpty() ? "encoding" : "name", "RFC 9440 fixes the names (Client-Cert, Client-Cert-Chain) and"
+                            + " the encoding (structured-field byte sequences)", "remove it, or use preset = custom");
+                    return null;
+                }
+                return ClientCertificateHeader.rfc9440();
+            }
+            case "custom" -> {
+                if (name.isEmpty() || encoding == null) {
+                    header.error(name.isEmpty() ? "name" : "encoding", "preset = custom needs a header name and an encoding",
+                            "e.g. name = SSL-CLIENT-CERT, encoding = url-encoded-pem (or pem, base64-der)");
+                    return null;
+                }
+                return ClientCertificateHeader.custom(name, encoding);
+            }
+            default -> {
+                header.error("preset", "unknown preset \"" + preset + "\"", "use off, wso2, rfc9440 or custom; "
+                        + DidYouMean.hint(preset, List.of("off", "wso2", "rfc9440", "custom")));
+                return null;
+            }
+        }
+    }
+
     /** A request rate: "20/s", "300/m", a number (per second), or 0 for no limit. */
     private static double rate(Section section, String key) {
         String text = section.string(key).replace(" ", "");
@@ -707,8 +827,22 @@ public final class ConfigLoader {
             Section routeRate = route.section("rate-limit");
             RateLimitConfig rateLimit = new RateLimitConfig(rate(routeRate, "per-client"), rate(routeRate, "total"),
                     routeRate.integer("burst", 0, 1_000_000), clients);
+            ClientCertificateHeader certificateHeader = poolCertificateHeaders.get(pool);
+            if (route.isGiven("client-certificate-header")) {
+                ConfigObject written = route.written("client-certificate-header");
+                if (written == null) {
+                    route.error("client-certificate-header", "expected an object { preset = ... }", "e.g. { preset = wso2 }, or { preset = off }");
+                } else if (status != 0) {
+                    route.error("client-certificate-header", "a fixed-status route sends nothing to a backend", null);
+                } else {
+                    ConfigObject defaults = (ConfigObject) root.defaultsOf("pool-defaults").get("client-certificate-header");
+                    certificateHeader = clientCertificateHeader(Section.open(written, defaults, route.path("client-certificate-header"),
+                            root.problems()));
+                }
+            }
             routes.add(new RouteConfig(name, prefix, host.isEmpty() ? null : host, pool.isEmpty() ? null : pool,
-                    rewrite.isEmpty() ? null : rewrite, status, methods(route, "deny-methods"), retry, rateLimit));
+                    rewrite.isEmpty() ? null : rewrite, status, methods(route, "deny-methods"), retry, rateLimit,
+                    status != 0 ? null : certificateHeader));
         }
         return routes;
     }

@@ -19,7 +19,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * and X-Real-IP from a peer outside trusted-proxies go (Undertow's proxy would pass a
  * client's X-Forwarded-Host and Forwarded straight through); a request id is added when
  * absent. The proxy handler then sets X-Forwarded-For/-Proto/-Host/-Port/-Server itself,
- * appending to the values a trusted peer sent.
+ * appending to the values a trusted peer sent. Client-certificate headers (WSO2's, RFC 9440's and
+ * every configured one) go from every request, trusted peer or not: only Sluice may set them, from
+ * the certificate its own TLS handshake verified.
  */
 public final class RequestHeadersHandler implements HttpHandler {
     private static final HttpString[] FORWARDING = {
@@ -29,12 +31,19 @@ public final class RequestHeadersHandler implements HttpHandler {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final Cidr[] trustedProxies;
+    private final HttpString[] clientCertificateHeaders;
     private final HttpString requestIdHeader;
     private final Refusals refusals;
     private final HttpHandler next;
 
-    public RequestHeadersHandler(List<Cidr> trustedProxies, String requestIdHeader, Refusals refusals, HttpHandler next) {
+    /**
+     * @param clientCertificateHeaders header names removed from every request (see
+     *                                 io.sluice.clientcert.ClientCertificateHeader#namesToStrip)
+     */
+    public RequestHeadersHandler(List<Cidr> trustedProxies, String requestIdHeader, List<String> clientCertificateHeaders,
+                                 Refusals refusals, HttpHandler next) {
         this.trustedProxies = trustedProxies.toArray(Cidr[]::new);
+        this.clientCertificateHeaders = clientCertificateHeaders.stream().map(HttpString::new).toArray(HttpString[]::new);
         this.requestIdHeader = requestIdHeader == null || requestIdHeader.isEmpty() ? null : new HttpString(requestIdHeader);
         this.refusals = refusals;
         this.next = next;
@@ -56,6 +65,9 @@ public final class RequestHeadersHandler implements HttpHandler {
             }
         }
         HopByHop.strip(headers, HopByHop.isUpgrade(headers));
+        for (HttpString name : clientCertificateHeaders) {
+            headers.remove(name);
+        }
         boolean secure = exchange.getConnection().getSslSessionInfo() != null;
         RequestTrace trace = RequestTrace.of(exchange);
         if (!isTrusted(exchange)) {

@@ -177,7 +177,8 @@ public final class ListenerStarter {
     private static String describe(ListenerConfig config, ServerTls tls) {
         return "https" + (config.http2() ? " h2" : "") + ", TLS engine " + tls.engine() + " (" + tls.engineDetail() + "), "
                 + String.join("/", tls.protocols()) + ", certificates: "
-                + config.tls().certificates().stream().map(CertificateSource::describe).collect(Collectors.joining(", "));
+                + config.tls().certificates().stream().map(CertificateSource::describe).collect(Collectors.joining(", "))
+                + (tls.clientAuth().isEmpty() ? "" : ", " + tls.clientAuth());
     }
 
     private static ServerTls serverTls(ListenerConfig config) throws ListenerException {
@@ -192,7 +193,7 @@ public final class ListenerStarter {
                 materials.add(source.load());
             }
             return ServerTlsFactory.create(name, new ServerTlsSettings(tls.engine(), tls.protocols(), tls.cipherSuites(),
-                    List.of("h2", "http/1.1")), materials);
+                    List.of("h2", "http/1.1"), tls.clientAuth().load()), materials);
         } catch (TlsMaterialException e) {
             throw new ListenerException("listener " + name + ": " + e.getMessage());
         }

@@ -1,5 +1,6 @@
 package io.sluice.route;
 
+import io.sluice.clientcert.ClientCertificateForwarder;
 import io.sluice.config.RouteConfig;
 import io.sluice.path.PrefixRewrite;
 import io.sluice.pool.Pool;
@@ -21,6 +22,8 @@ final class Route {
     /** The route's own request-rate limit, or null. */
     final io.sluice.ratelimit.RateLimiter rateLimit;
     final com.codahale.metrics.Counter rateLimited;
+    /** Sets the client-certificate header toward the pool, or null when the route forwards none. */
+    final ClientCertificateForwarder clientCertificate;
 
     Route(RouteConfig config, Pool pool, ResponseRewriting responseRewriting, com.codahale.metrics.Counter requests,
           io.sluice.ratelimit.RateLimiter rateLimit, com.codahale.metrics.Counter rateLimited) {
@@ -34,6 +37,8 @@ final class Route {
         this.rewrite = config.rewrite() == null ? null : new PrefixRewrite(config.prefix(), config.rewrite());
         this.pool = pool;
         this.responseRewriting = responseRewriting;
+        this.clientCertificate = config.clientCertificateHeader() == null ? null
+                : new ClientCertificateForwarder(config.clientCertificateHeader());
         this.deniedMethods = config.denyMethods().stream().map(HttpString::new).collect(Collectors.toUnmodifiableSet());
     }
 

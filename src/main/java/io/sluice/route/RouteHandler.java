@@ -172,6 +172,9 @@ public final class RouteHandler implements HttpHandler {
             RequestBodyGuard.install(exchange, maxBodySize, bodyIdleTimeoutMillis, trace, bodyIdleTimeouts);
         }
         trace.retry(route.config.retry(), exchange.isRequestComplete());
+        if (route.clientCertificate != null) {
+            route.clientCertificate.apply(exchange);
+        }
         route.pool.handler().handleRequest(exchange);
     }
 

@@ -1,6 +1,8 @@
 package io.sluice.runtime;
 
+import io.sluice.clientcert.ClientCertificateHeader;
 import io.sluice.config.ListenerConfig;
+import io.sluice.config.RouteConfig;
 import io.sluice.config.PoolConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.http.HostGuard;
@@ -78,7 +80,9 @@ public final class Generation implements AutoCloseable {
                 String target = listener.redirectTo();
                 inner = new RedirectToHttpsHandler(() -> boundPort.applyAsInt(target));
             } else {
-                inner = new RequestHeadersHandler(config.trustedProxies(), config.headers().requestIdHeader(), refusals, guarded);
+                inner = new RequestHeadersHandler(config.trustedProxies(), config.headers().requestIdHeader(),
+                        ClientCertificateHeader.namesToStrip(config.routes().stream().map(RouteConfig::clientCertificateHeader).toList()),
+                        refusals, guarded);
             }
             // Host before anything that uses it (redirects, routing by host, the response rewriter's public origin)
             inner = new HostGuard(new ServerNames(listener.serverNames()), refusals, inner);

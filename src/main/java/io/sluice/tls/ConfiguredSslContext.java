@@ -22,8 +22,17 @@ import javax.net.ssl.SSLParameters;
 final class ConfiguredSslContext extends SSLContext {
 
     ConfiguredSslContext(SSLContext delegate, List<String> protocols, List<String> cipherSuites) {
+        this(delegate, protocols, cipherSuites, ClientAuthMode.NONE);
+    }
+
+    /**
+     * @param clientAuth set on every engine here rather than through XNIO's SSL_CLIENT_AUTH_MODE option:
+     *                   the mode then travels with the context, which a reload swaps in for a running
+     *                   listener (ListenerStarter.refreshTls) without touching its accept options
+     */
+    ConfiguredSslContext(SSLContext delegate, List<String> protocols, List<String> cipherSuites, ClientAuthMode clientAuth) {
         super(new Spi(delegate, protocols.toArray(new String[0]),
-                cipherSuites == null ? null : cipherSuites.toArray(new String[0])),
+                cipherSuites == null ? null : cipherSuites.toArray(new String[0]), clientAuth),
                 delegate.getProvider(), delegate.getProtocol());
     }
 
@@ -31,11 +40,13 @@ final class ConfiguredSslContext extends SSLContext {
 
         private final String[] protocols;
         private final String[] cipherSuites; // null: keep the engine's defaults
+        private final ClientAuthMode clientAuth;
 
-        Spi(SSLContext delegate, String[] protocols, String[] cipherSuites) {
+        Spi(SSLContext delegate, String[] protocols, String[] cipherSuites, ClientAuthMode clientAuth) {
             super(delegate);
             this.protocols = protocols;
             this.cipherSuites = cipherSuites;
+            this.clientAuth = clientAuth;
         }
 
         @Override
@@ -43,6 +54,13 @@ final class ConfiguredSslContext extends SSLContext {
             engine.setEnabledProtocols(protocols.clone());
             if (cipherSuites != null) {
                 engine.setEnabledCipherSuites(cipherSuites.clone());
+            }
+            // Only the one call: setting "want" after "need" (or the reverse) clears the other, and
+            // Undertow's SNISSLEngine replays exactly what was set onto the engine it picks.
+            if (clientAuth == ClientAuthMode.REQUIRED) {
+                engine.setNeedClientAuth(true);
+            } else if (clientAuth == ClientAuthMode.OPTIONAL) {
+                engine.setWantClientAuth(true);
             }
             return engine;
         }

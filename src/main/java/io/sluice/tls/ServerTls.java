@@ -18,9 +18,11 @@ import javax.net.ssl.SSLContext;
  *                     except that wildfly-openssl writes TLS 1.2 ChaCha20 suites without the trailing
  *                     _SHA256 (TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305) and CCM ones as AES_128_CBC_CCM(8)
  * @param warning      null, or a sentence for the log (e.g. why AUTO fell back to the JDK engine)
+ * @param clientAuth   "" without client certificates, else for the log, e.g.
+ *                     "client certificates required (CA /etc/sluice/clients-ca.pem, CRL /etc/sluice/clients.crl)"
  */
 public record ServerTls(SSLContext context, String engine, String engineDetail, List<String> protocols,
-        List<String> cipherSuites, String warning) {
+        List<String> cipherSuites, String warning, String clientAuth) {
 
     public ServerTls {
         protocols = List.copyOf(protocols);

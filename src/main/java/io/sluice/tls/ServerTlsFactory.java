@@ -72,7 +72,7 @@ public final class ServerTlsFactory {
         SSLContext probeContext = null;
         if (useOpenSsl) {
             try {
-                List<SSLContext> perCertificate = openSslContexts(certificates);
+                List<SSLContext> perCertificate = openSslContexts(certificates, settings.clientTrust());
                 // Probe a plain OpenSSL context: an SNISSLEngine reports no supported protocols or suites.
                 probeContext = perCertificate.get(0);
                 base = perCertificate.size() == 1 ? probeContext : sniContext(certificates, perCertificate);
@@ -89,7 +89,7 @@ public final class ServerTlsFactory {
         if (base != null) {
             engineDetail = OpenSsl.status().version();
         } else {
-            base = jdkContext(certificates);
+            base = jdkContext(certificates, settings.clientTrust());
             probeContext = base;
             engineDetail = "JDK " + System.getProperty("java.version") + " " + base.getProvider().getName();
         }
@@ -106,8 +106,9 @@ public final class ServerTlsFactory {
                 probe.getSupportedCipherSuites(), warnings);
         checkTls12Suites(listener, settings, certificates, protocols, cipherSuites, warnings);
 
-        return new ServerTls(new ConfiguredSslContext(base, protocols, cipherSuites), engine, engineDetail,
-                protocols, cipherSuites, warnings.isEmpty() ? null : String.join(" ", warnings));
+        ClientTrust clientTrust = settings.clientTrust();
+        return new ServerTls(new ConfiguredSslContext(base, protocols, cipherSuites, clientTrust.mode()), engine, engineDetail,
+                protocols, cipherSuites, warnings.isEmpty() ? null : String.join(" ", warnings), clientTrust.description());
     }
 
     /** AUTO means OpenSSL when it is loaded and every certificate is RSA; the reason for JDK goes into warnings. */
@@ -143,23 +144,28 @@ public final class ServerTlsFactory {
         return true;
     }
 
-    private static SSLContext jdkContext(List<KeyMaterial> certificates) throws TlsMaterialException {
+    private static SSLContext jdkContext(List<KeyMaterial> certificates, ClientTrust clientTrust) throws TlsMaterialException {
         try {
             // SunJSSE by name, so that no registered provider (OpenSSL's also claims "TLS") can take over.
             SSLContext context = SSLContext.getInstance("TLS", "SunJSSE");
-            context.init(new KeyManager[] {new SniKeyManager(certificates)}, null, null);
+            context.init(new KeyManager[] {new SniKeyManager(certificates)}, clientTrust.trustManagers(), null);
             return context;
         } catch (GeneralSecurityException e) {
             throw new TlsMaterialException("The JDK TLS engine cannot be set up (" + e + "); check the Java installation.", e);
         }
     }
 
-    /** One wildfly-openssl context per certificate: it serves only the first key of each type in a context. */
-    private static List<SSLContext> openSslContexts(List<KeyMaterial> certificates) throws GeneralSecurityException {
+    /**
+     * One wildfly-openssl context per certificate: it serves only the first key of each type in a context.
+     * A trust manager becomes OpenSSL's certificate-verify callback, so client certificates are checked
+     * by the same Java PKIX code (CRLs included) as on the JDK engine.
+     */
+    private static List<SSLContext> openSslContexts(List<KeyMaterial> certificates, ClientTrust clientTrust)
+            throws GeneralSecurityException {
         List<SSLContext> contexts = new ArrayList<>();
         for (KeyMaterial certificate : certificates) {
             SSLContext context = SSLContext.getInstance("openssl.TLS");
-            context.init(new KeyManager[] {new SniKeyManager(List.of(certificate))}, null, null);
+            context.init(new KeyManager[] {new SniKeyManager(List.of(certificate))}, clientTrust.trustManagers(), null);
             contexts.add(context);
         }
         return contexts;

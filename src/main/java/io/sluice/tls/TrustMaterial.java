@@ -31,12 +31,7 @@ public final class TrustMaterial {
 
     /** Trusts exactly the certificates in the PEM bundle (typically the private CA of the backends), with host-name checks. */
     public static X509ExtendedTrustManager fromPemBundle(Path bundle) throws TlsMaterialException {
-        List<X509Certificate> certificates =
-                KeyMaterialLoader.certificates(Pem.parse(Pem.readText(bundle, "CA bundle"), bundle), bundle);
-        if (certificates.isEmpty()) {
-            throw new TlsMaterialException("The TLS CA bundle " + bundle + " contains no PEM CERTIFICATE block; it must"
-                    + " hold the CA certificates to trust as '-----BEGIN CERTIFICATE-----' blocks.");
-        }
+        List<X509Certificate> certificates = caCertificates(bundle);
         try {
             KeyStore anchors = KeyStore.getInstance("PKCS12");
             anchors.load(null, null);
@@ -48,6 +43,17 @@ public final class TrustMaterial {
             throw new TlsMaterialException("The TLS CA bundle " + bundle + " cannot be used as a trust store ("
                     + e.getMessage() + "); check that it holds CA certificates.", e);
         }
+    }
+
+    /** The certificates of a PEM CA bundle, in file order; never empty. */
+    static List<X509Certificate> caCertificates(Path bundle) throws TlsMaterialException {
+        List<X509Certificate> certificates =
+                KeyMaterialLoader.certificates(Pem.parse(Pem.readText(bundle, "CA bundle"), bundle), bundle);
+        if (certificates.isEmpty()) {
+            throw new TlsMaterialException("The TLS CA bundle " + bundle + " contains no PEM CERTIFICATE block; it must"
+                    + " hold the CA certificates to trust as '-----BEGIN CERTIFICATE-----' blocks.");
+        }
+        return certificates;
     }
 
     /** For {@code verify = off}: accepts any certificate and skips the host-name check (see {@link TrustAllManager}). */
