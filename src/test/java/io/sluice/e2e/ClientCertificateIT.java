@@ -74,11 +74,15 @@ class ClientCertificateIT {
     }
 
     private RunningSluice start(String engine) throws Exception {
+        TestPki.writeCrlPem(dir.resolve("clients.crl.pem"), TestPki.crl(CA, Duration.ofDays(1), BOB.leaf()));
+        return RunningSluice.start(dir, config(engine));
+    }
+
+    private String config(String engine) {
         TestCertificates.PemFiles server = TestCertificates.write(dir, "RSA", "localhost", "127.0.0.1");
         Path ca = TestPki.writeCertificates(dir.resolve("clients-ca.pem"), CA.certificate());
-        Path crl = TestPki.writeCrlPem(dir.resolve("clients.crl.pem"), TestPki.crl(CA, Duration.ofDays(1), BOB.leaf()));
-        String clientTls = ", client-ca = \"" + ca + "\", client-crl = \"" + crl + "\"";
-        return RunningSluice.start(dir, "sluice {\n"
+        String clientTls = ", client-ca = \"" + ca + "\", client-crl = \"" + dir.resolve("clients.crl.pem") + "\"";
+        return "sluice {\n"
                 + "  listeners = [\n"
                 + "    { name = required, bind = \"127.0.0.1:0\", tls { engine = " + engine + ", " + server.hocon()
                 + ", client-auth = required" + clientTls + " } }\n"
@@ -96,7 +100,7 @@ class ClientCertificateIT {
                 + "  ]\n"
                 + "  pools { apim { members = [ { url = \"http://127.0.0.1:" + backend.port() + "\" } ]\n"
                 + "    client-certificate-header { preset = wso2 } } }\n"
-                + "}\n");
+                + "}\n";
     }
 
     @ParameterizedTest(name = "engine = {0}")
@@ -183,6 +187,24 @@ class ClientCertificateIT {
             // and the listener still serves a good client afterwards
             assertEquals(ALICE.leaf(), fromApimUrlEncoded(get(client(ALICE, HttpClient.Version.HTTP_1_1),
                     sluice.localhostUri("required", "/api")).get("X-WSO2-CLIENT-CERTIFICATE")));
+        }
+    }
+
+    @ParameterizedTest(name = "engine = {0}")
+    @ValueSource(strings = {"openssl", "jdk"})
+    void aRenewedCrlAppliesToNewHandshakesAfterReload(String engine) throws Exception {
+        try (RunningSluice sluice = start(engine)) {
+            URI uri = sluice.localhostUri("required", "/api");
+            assertEquals(ALICE.leaf(), fromApimUrlEncoded(get(client(ALICE, HttpClient.Version.HTTP_1_1), uri)
+                    .get("X-WSO2-CLIENT-CERTIFICATE")));
+
+            TestPki.writeCrlPem(dir.resolve("clients.crl.pem"), TestPki.crl(CA, Duration.ofDays(1), BOB.leaf(), ALICE.leaf()));
+            assertTrue(sluice.reload(config(engine)).applied());
+
+            assertThrows(IOException.class, () -> get(client(ALICE, HttpClient.Version.HTTP_1_1), uri), "alice is revoked now");
+            assertTrue(E2eSupport.listenerDescription(sluice, "required").contains("client certificates required"),
+                    "the reloaded context still asks for certificates: " + E2eSupport.listenerDescription(sluice, "required"));
+            assertThrows(IOException.class, () -> get(client(null, HttpClient.Version.HTTP_1_1), uri), "and still requires one");
         }
     }
 
