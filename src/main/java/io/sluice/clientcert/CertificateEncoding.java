@@ -1,6 +1,7 @@
 package io.sluice.clientcert;
 
 import java.util.Base64;
+import java.util.Locale;
 
 /**
  * How a client certificate (DER) is written into a request header. Every form is one header line:
@@ -13,39 +14,23 @@ public enum CertificateEncoding {
      * WSO2 API Manager's default (client_certificate_encode = true): its gateway URL-decodes the
      * header, strips the BEGIN/END lines and base64-decodes the rest.
      */
-    URL_ENCODED_PEM("url-encoded-pem"),
+    URL_ENCODED_PEM,
     /**
      * The PEM text on one line, its line breaks replaced by single spaces:
      * "-----BEGIN CERTIFICATE----- MIIC... -----END CERTIFICATE-----". What API Manager reads with
      * client_certificate_encode = false (it turns the spaces back into line breaks).
      */
-    PEM("pem"),
+    PEM,
     /** The DER bytes in base64 (RFC 4648, with padding), without PEM lines. */
-    BASE64_DER("base64-der"),
+    BASE64_DER,
     /** An RFC 8941 structured-field byte sequence, ":" base64 DER ":" (RFC 9440 Client-Cert). */
-    BYTE_SEQUENCE("byte-sequence");
+    BYTE_SEQUENCE;
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
-    private final String configName;
-
-    CertificateEncoding(String configName) {
-        this.configName = configName;
-    }
-
-    /** As written in the configuration. */
+    /** As written in the configuration: url-encoded-pem, pem, base64-der. */
     public String configName() {
-        return configName;
-    }
-
-    /** The encoding named so in the configuration, or null. */
-    public static CertificateEncoding named(String name) {
-        for (CertificateEncoding encoding : values()) {
-            if (encoding.configName.equals(name)) {
-                return encoding;
-            }
-        }
-        return null;
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     public String encode(byte[] der) {

@@ -617,7 +617,7 @@ public final class ConfigLoader {
         String preset = header.string("preset").toLowerCase(Locale.ROOT);
         String name = header.string("name");
         String encodingText = header.string("encoding");
-        CertificateEncoding encoding = encodingText.isEmpty() ? null : CertificateEncoding.named(encodingText);
+        CertificateEncoding encoding = encodingText.isEmpty() ? null : parseChoice(encodingText, CertificateEncoding.class);
         if (!encodingText.isEmpty() && (encoding == null || encoding == CertificateEncoding.BYTE_SEQUENCE)) {
             header.error("encoding", "unknown encoding \"" + encodingText + "\"", "use url-encoded-pem, pem or base64-der; "
                     + DidYouMean.hint(encodingText, List.of("url-encoded-pem", "pem", "base64-der")));

@@ -3,7 +3,6 @@ package io.sluice.clientcert;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.tls.TestPki;
@@ -62,10 +61,9 @@ class CertificateEncodingTest {
 
     @Test
     void configNamesAreTheDocumentedOnes() {
-        assertEquals(CertificateEncoding.URL_ENCODED_PEM, CertificateEncoding.named("url-encoded-pem"));
-        assertEquals(CertificateEncoding.PEM, CertificateEncoding.named("pem"));
-        assertEquals(CertificateEncoding.BASE64_DER, CertificateEncoding.named("base64-der"));
-        assertNull(CertificateEncoding.named("der"));
+        assertEquals("url-encoded-pem", CertificateEncoding.URL_ENCODED_PEM.configName());
+        assertEquals("pem", CertificateEncoding.PEM.configName());
+        assertEquals("base64-der", CertificateEncoding.BASE64_DER.configName());
     }
 
     private static X509Certificate parse(String pem) throws Exception {

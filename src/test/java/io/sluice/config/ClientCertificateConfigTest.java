@@ -143,6 +143,12 @@ class ClientCertificateConfigTest {
                 "off by default");
     }
 
+    /** The problems of a config whose one route sets client-certificate-header { header }. */
+    private String routeHeaderProblems(String header) throws Exception {
+        return problems("listeners = [ { name = http, bind = \"127.0.0.1:0\" } ]\n"
+                + "routes = [ { prefix = \"/\", pool = apim, client-certificate-header { " + header + " } } ]\n" + POOL);
+    }
+
     @Test
     void headerMistakesAreLocated() throws Exception {
         String listener = "listeners = [ { name = http, bind = \"127.0.0.1:0\" } ]\n";
@@ -151,33 +157,27 @@ class ClientCertificateConfigTest {
         assertTrue(preset.contains("sluice.pools.apim.client-certificate-header.preset: unknown preset \"wso3\""), preset);
         assertTrue(preset.contains("did you mean \"wso2\"?"), preset);
 
-        String custom = problems(listener + "routes = [ { prefix = \"/\", pool = apim,"
-                + " client-certificate-header { preset = custom, encoding = pem } } ]\n" + POOL);
+        String custom = routeHeaderProblems("preset = custom, encoding = pem");
         assertTrue(custom.contains("sluice.routes[0].client-certificate-header.name: preset = custom needs a header name and an encoding"),
                 custom);
 
-        String der = problems(listener + "routes = [ { prefix = \"/\", pool = apim,"
-                + " client-certificate-header { preset = wso2, encoding = base64-der } } ]\n" + POOL);
+        String der = routeHeaderProblems("preset = wso2, encoding = base64-der");
         assertTrue(der.contains("client-certificate-header.encoding: API Manager reads url-encoded-pem"), der);
 
-        String encoding = problems(listener + "routes = [ { prefix = \"/\", pool = apim,"
-                + " client-certificate-header { preset = custom, name = X-Cert, encoding = der } } ]\n" + POOL);
+        String encoding = routeHeaderProblems("preset = custom, name = X-Cert, encoding = der");
         assertTrue(encoding.contains("client-certificate-header.encoding: unknown encoding \"der\""), encoding);
 
-        String rfc = problems(listener + "routes = [ { prefix = \"/\", pool = apim,"
-                + " client-certificate-header { preset = rfc9440, name = X-Cert } } ]\n" + POOL);
+        String rfc = routeHeaderProblems("preset = rfc9440, name = X-Cert");
         assertTrue(rfc.contains("client-certificate-header.name: RFC 9440 fixes the names"), rfc);
 
-        String host = problems(listener + "routes = [ { prefix = \"/\", pool = apim,"
-                + " client-certificate-header { preset = custom, name = Host, encoding = pem } } ]\n" + POOL);
+        String host = routeHeaderProblems("preset = custom, name = Host, encoding = pem");
         assertTrue(host.contains("client-certificate-header.name: \"Host\" is a header Sluice or HTTP itself sets"), host);
 
         String fixed = problems(listener + "routes = [ { prefix = \"/\", pool = apim }\n"
                 + "  { prefix = \"/x\", status = 404, client-certificate-header { preset = wso2 } } ]\n" + POOL);
         assertTrue(fixed.contains("sluice.routes[1].client-certificate-header: a fixed-status route sends nothing to a backend"), fixed);
 
-        String unknown = problems(listener + "routes = [ { prefix = \"/\", pool = apim,"
-                + " client-certificate-header { preset = wso2, encode = pem } } ]\n" + POOL);
+        String unknown = routeHeaderProblems("preset = wso2, encode = pem");
         assertTrue(unknown.contains("sluice.routes[0].client-certificate-header.encode: unknown key \"encode\""), unknown);
     }
 }

@@ -96,32 +96,26 @@ public final class TestPki {
     }
 
     public static Path writeCertificates(Path file, X509Certificate... certificates) {
-        StringBuilder pem = new StringBuilder();
-        try {
-            for (X509Certificate certificate : certificates) {
-                pem.append(Pem.encode("CERTIFICATE", certificate.getEncoded()));
-            }
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-        return write(file, pem.toString().getBytes(StandardCharsets.US_ASCII));
+        return writePem(file, "CERTIFICATE", List.of(certificates).stream().map(TestPki::der).toList());
     }
 
     public static Path writeCrlPem(Path file, X509CRL... crls) {
-        StringBuilder pem = new StringBuilder();
-        try {
-            for (X509CRL crl : crls) {
-                pem.append(Pem.encode("X509 CRL", crl.getEncoded()));
-            }
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-        return write(file, pem.toString().getBytes(StandardCharsets.US_ASCII));
+        return writePem(file, "X509 CRL", List.of(crls).stream().map(TestPki::der).toList());
     }
 
     public static Path writeCrlDer(Path file, X509CRL crl) {
+        return write(file, der(crl));
+    }
+
+    private static Path writePem(Path file, String type, List<byte[]> blocks) {
+        StringBuilder pem = new StringBuilder();
+        blocks.forEach(der -> pem.append(Pem.encode(type, der)));
+        return write(file, pem.toString().getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static byte[] der(Object certificateOrCrl) {
         try {
-            return write(file, crl.getEncoded());
+            return certificateOrCrl instanceof X509CRL crl ? crl.getEncoded() : ((Certificate) certificateOrCrl).getEncoded();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
