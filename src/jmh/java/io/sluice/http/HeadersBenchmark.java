@@ -1,7 +1,7 @@
 package io.sluice.http;
 
-import io.sluice.clientcert.ClientCertificateHeader;
 import io.sluice.bench.Fixtures;
+import io.sluice.clientcert.ClientCertificateHeader;
 import io.sluice.pool.RequestTrace;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;

@@ -4,6 +4,8 @@ import io.sluice.tls.ClientAuthMode;
 import io.sluice.tls.ClientTrust;
 import io.sluice.tls.TlsMaterialException;
 import java.nio.file.Path;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
 import java.util.List;
 
 /**
@@ -21,8 +23,8 @@ public record ClientAuthConfig(ClientAuthMode mode, Path ca, Path crl) {
         if (mode == ClientAuthMode.NONE) {
             return ClientTrust.NONE;
         }
-        var cas = ClientTrust.caCertificates(ca);
-        var crls = crl == null ? List.<java.security.cert.X509CRL>of() : ClientTrust.crls(crl, cas);
+        List<X509Certificate> cas = ClientTrust.caCertificates(ca);
+        List<X509CRL> crls = crl == null ? List.of() : ClientTrust.crls(crl, cas);
         return ClientTrust.of(mode, cas, crls, describe());
     }
 

@@ -23,6 +23,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -336,7 +337,7 @@ public final class ConfigLoader {
         }
         Path ca = resolve(caText);
         Path crl = crlText.isEmpty() ? null : resolve(crlText);
-        List<java.security.cert.X509Certificate> cas;
+        List<X509Certificate> cas;
         try {
             cas = ClientTrust.caCertificates(ca);
         } catch (TlsMaterialException e) {
