@@ -202,6 +202,9 @@ public final class RouteHandler implements HttpHandler {
             out.put("rateLimit", "429 with Retry-After above " + route.config.rateLimit());
         }
         out.put("pool", route.pool.name());
+        if (route.config.clientCertificateHeader() != null) {
+            out.put("clientCertificateHeader", route.config.clientCertificateHeader().describe());
+        }
         out.put("forwardedPath", decision.forwardedPath() + (exchange.getQueryString().isEmpty() ? "" : "?" + exchange.getQueryString()));
         out.putAll(route.pool.explain(exchange));
         return out;

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -173,20 +174,27 @@ class ClientCertificateIT {
     void untrustedRevokedAndMissingCertificatesAreRefused(String engine) throws Exception {
         try (RunningSluice sluice = start(engine)) {
             int before = backend.requests();
-            for (String listener : List.of("required", "optional")) {
-                URI uri = sluice.localhostUri(listener, "/api");
-                assertThrows(IOException.class, () -> get(client(MALLORY, HttpClient.Version.HTTP_1_1), uri),
-                        "a certificate from another CA (with the same name) on " + listener);
-                assertThrows(IOException.class, () -> get(client(BOB, HttpClient.Version.HTTP_1_1), uri),
-                        "a revoked certificate on " + listener);
+            // TLS 1.3 verifies the client after the server's Finished, TLS 1.2 before it: both paths
+            for (String protocol : List.of("TLSv1.3", "TLSv1.2")) {
+                for (String listener : List.of("required", "optional")) {
+                    URI uri = sluice.localhostUri(listener, "/api");
+                    assertThrows(IOException.class, () -> get(client(MALLORY, HttpClient.Version.HTTP_1_1, protocol), uri),
+                            "a certificate from another CA (with the same name) on " + listener + " over " + protocol);
+                    assertThrows(IOException.class, () -> get(client(BOB, HttpClient.Version.HTTP_1_1, protocol), uri),
+                            "a revoked certificate on " + listener + " over " + protocol);
+                }
+                assertThrows(IOException.class, () -> get(client(null, HttpClient.Version.HTTP_1_1, protocol),
+                        sluice.localhostUri("required", "/api")), "no certificate where one is required, over " + protocol);
             }
-            assertThrows(IOException.class, () -> get(client(null, HttpClient.Version.HTTP_1_1),
-                    sluice.localhostUri("required", "/api")), "no certificate where one is required");
             assertEquals(before, backend.requests(), "none of them reached the backend");
 
-            // and the listener still serves a good client afterwards
-            assertEquals(ALICE.leaf(), fromApimUrlEncoded(get(client(ALICE, HttpClient.Version.HTTP_1_1),
-                    sluice.localhostUri("required", "/api")).get("X-WSO2-CLIENT-CERTIFICATE")));
+            // and the listener still serves a good client afterwards, over either protocol
+            for (String protocol : List.of("TLSv1.3", "TLSv1.2")) {
+                HttpClient alice = client(ALICE, HttpClient.Version.HTTP_1_1, protocol);
+                assertEquals(protocol, Http.get(alice, sluice.localhostUri("required", "/api")).sslSession().orElseThrow().getProtocol());
+                assertEquals(ALICE.leaf(), fromApimUrlEncoded(get(alice, sluice.localhostUri("required", "/api"))
+                        .get("X-WSO2-CLIENT-CERTIFICATE")), protocol);
+            }
         }
     }
 
@@ -215,8 +223,14 @@ class ClientCertificateIT {
     }
 
     private static HttpClient client(TestPki.Client identity, HttpClient.Version version) {
+        return client(identity, version, "TLSv1.3");
+    }
+
+    private static HttpClient client(TestPki.Client identity, HttpClient.Version version, String protocol) {
         SSLContext context = TestPki.clientContext(identity);
-        return Http.builder().sslContext(context).version(version).build();
+        SSLParameters parameters = context.getDefaultSSLParameters();
+        parameters.setProtocols(new String[] {protocol});
+        return Http.builder().sslContext(context).sslParameters(parameters).version(version).build();
     }
 
     private static Map<String, String> get(HttpClient client, URI uri, String... headers) throws Exception {
