@@ -6,6 +6,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpAttachments;
 import io.undertow.util.ConduitFactory;
 import io.undertow.util.HeaderMap;
+import io.undertow.util.HttpString;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -33,6 +34,9 @@ import org.xnio.conduits.StreamSourceConduit;
  * would also fire while the client waits for a slow backend.</li>
  * <li>HTTP/2 request trailers holding CR, LF or NUL are dropped before Undertow's proxy
  * writes them as HTTP/1.1 trailer lines (see {@link LineSafety}).</li>
+ * <li>Trailer fields named like a header no client may send (the client-certificate headers)
+ * are removed, as {@link RequestHeadersHandler} removes them from the head: Undertow's proxy
+ * forwards request trailers, and some servers merge trailers into the headers.</li>
  * </ul>
  *
  * <p>The idle check is a timer on the exchange's IO thread (the thread that reads the body)
@@ -53,16 +57,23 @@ public final class RequestBodyGuard {
         return !exchange.isRequestComplete();
     }
 
-    /** Wraps the body (call only when {@link #needed}); limit -1 = no size limit. */
-    public static void install(HttpServerExchange exchange, long limit, long idleTimeoutMillis, RequestTrace trace, Counter idleTimeouts) {
+    /**
+     * Wraps the body (call only when {@link #needed}); limit -1 = no size limit.
+     *
+     * @param forbiddenTrailers trailer fields removed before the proxy forwards the trailers
+     */
+    public static void install(HttpServerExchange exchange, long limit, long idleTimeoutMillis, RequestTrace trace, Counter idleTimeouts,
+                               HttpString[] forbiddenTrailers) {
         exchange.addRequestWrapper((ConduitFactory<StreamSourceConduit> factory, HttpServerExchange guarded) ->
-                new GuardedSource(factory.create(), guarded, limit < 0 ? Long.MAX_VALUE : limit, idleTimeoutMillis, trace, idleTimeouts));
+                new GuardedSource(factory.create(), guarded, limit < 0 ? Long.MAX_VALUE : limit, idleTimeoutMillis, trace, idleTimeouts,
+                        forbiddenTrailers));
     }
 
     private static final class GuardedSource extends AbstractStreamSourceConduit<StreamSourceConduit> implements Runnable {
         private final HttpServerExchange exchange;
         private final RequestTrace trace;
         private final Counter idleTimeouts;
+        private final HttpString[] forbiddenTrailers;
         private final long tickMillis;
         private long remaining;
         /** Bytes received; read and written on the exchange's IO thread only, like the fields below. */
@@ -73,8 +84,9 @@ public final class RequestBodyGuard {
         private XnioExecutor.Key tick;
 
         GuardedSource(StreamSourceConduit next, HttpServerExchange exchange, long limit, long idleTimeoutMillis, RequestTrace trace,
-                      Counter idleTimeouts) {
+                      Counter idleTimeouts, HttpString[] forbiddenTrailers) {
             super(next);
+            this.forbiddenTrailers = forbiddenTrailers;
             this.exchange = exchange;
             this.remaining = limit;
             this.trace = trace;
@@ -95,8 +107,13 @@ public final class RequestBodyGuard {
             } else if (read == -1) {
                 end();
                 HeaderMap trailers = exchange.getAttachment(HttpAttachments.REQUEST_TRAILERS);
-                if (trailers != null && !LineSafety.isSafe(trailers)) {
-                    exchange.removeAttachment(HttpAttachments.REQUEST_TRAILERS);
+                if (trailers != null) {
+                    for (HttpString name : forbiddenTrailers) {
+                        trailers.remove(name);
+                    }
+                    if (!LineSafety.isSafe(trailers)) {
+                        exchange.removeAttachment(HttpAttachments.REQUEST_TRAILERS);
+                    }
                 }
             }
             return read;

@@ -1,5 +1,6 @@
 package io.sluice.route;
 
+import io.sluice.clientcert.ClientCertificateHeader;
 import io.sluice.config.MemberConfig;
 import io.sluice.config.PoolConfig;
 import io.sluice.config.RouteConfig;
@@ -14,6 +15,7 @@ import io.sluice.ratelimit.RateLimitHandler;
 import io.sluice.ratelimit.RateLimiter;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HttpString;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,9 +35,12 @@ public final class RouteHandler implements HttpHandler {
     private final ClientAddress clients;
     private final long bodyIdleTimeoutMillis;
     private final com.codahale.metrics.Counter bodyIdleTimeouts;
+    /** Client-certificate header names, which no client may send in request trailers either. */
+    private final HttpString[] certificateTrailers;
 
     private RouteHandler(RouteTable table, long maxBodySize, ClientAddress clients, long bodyIdleTimeoutMillis,
-                         com.codahale.metrics.Counter bodyIdleTimeouts) {
+                         com.codahale.metrics.Counter bodyIdleTimeouts, List<String> certificateHeaders) {
+        this.certificateTrailers = certificateHeaders.stream().map(HttpString::new).toArray(HttpString[]::new);
         this.table = table;
         this.maxBodySize = maxBodySize;
         this.clients = clients;
@@ -61,7 +66,8 @@ public final class RouteHandler implements HttpHandler {
             built.add(new Route(route, pool, pool == null ? null : rewritingByPool.get(pool.name()), metrics.route(route.name()),
                     route.rateLimit().enabled() ? new RateLimiter(route.rateLimit()) : null, metrics.rateLimited(route.name())));
         }
-        return new RouteHandler(new RouteTable(built), maxBodySize, clients, bodyIdleTimeout.toMillis(), metrics.bodyIdleTimeouts());
+        return new RouteHandler(new RouteTable(built), maxBodySize, clients, bodyIdleTimeout.toMillis(), metrics.bodyIdleTimeouts(),
+                ClientCertificateHeader.namesToStrip(routes.stream().map(RouteConfig::clientCertificateHeader).toList()));
     }
 
     /** ProxyPassReverse for a pool, derived from every route that sends traffic to it. */
@@ -169,7 +175,7 @@ public final class RouteHandler implements HttpHandler {
         exchange.setReasonPhrase(ResponseRewriting.NOT_RELAYED);
         exchange.addResponseCommitListener(route.responseRewriting);
         if (RequestBodyGuard.needed(exchange)) {
-            RequestBodyGuard.install(exchange, maxBodySize, bodyIdleTimeoutMillis, trace, bodyIdleTimeouts);
+            RequestBodyGuard.install(exchange, maxBodySize, bodyIdleTimeoutMillis, trace, bodyIdleTimeouts, certificateTrailers);
         }
         trace.retry(route.config.retry(), exchange.isRequestComplete());
         if (route.clientCertificate != null) {

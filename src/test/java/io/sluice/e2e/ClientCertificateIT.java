@@ -9,6 +9,8 @@ import io.sluice.testing.RunningSluice;
 import io.sluice.testing.TestCertificates;
 import io.sluice.testing.UndertowBackend;
 import io.sluice.tls.TestPki;
+import io.undertow.server.protocol.http.HttpAttachments;
+import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.HttpString;
 import java.io.ByteArrayInputStream;
@@ -25,9 +27,12 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,15 +61,18 @@ class ClientCertificateIT {
 
     @BeforeAll
     static void startBackend() {
-        backend = UndertowBackend.http(exchange -> {
+        backend = UndertowBackend.http(exchange -> exchange.getRequestReceiver().receiveFullString((done, body) -> {
             StringBuilder report = new StringBuilder();
             for (String name : REPORTED) {
-                HeaderValues values = exchange.getRequestHeaders().get(new HttpString(name));
+                HeaderValues values = done.getRequestHeaders().get(new HttpString(name));
                 report.append(name).append('=').append(values == null ? "-" : values.size() == 1 ? values.getFirst() : values.size() + " values")
                         .append('\n');
             }
-            exchange.getResponseSender().send(report.toString());
-        });
+            HeaderMap trailers = done.getAttachment(HttpAttachments.REQUEST_TRAILERS);
+            report.append("trailers=").append(trailers == null ? "-" : trailers.getHeaderNames().stream().map(HttpString::toString)
+                    .map(name -> name.toLowerCase(Locale.ROOT)).sorted().collect(Collectors.joining(","))).append('\n');
+            done.getResponseSender().send(report.toString());
+        }));
     }
 
     @AfterAll
@@ -166,6 +174,25 @@ class ClientCertificateIT {
             Map<String, String> seen = get(alice, sluice.localhostUri("required", "/api"), forged);
             assertEquals(ALICE.leaf(), fromApimUrlEncoded(seen.get("X-WSO2-CLIENT-CERTIFICATE")), "one value: the real one");
             assertEquals("-", seen.get("SSL-CLIENT-CERT"), "a configured custom name is stripped on every route");
+        }
+    }
+
+    @ParameterizedTest(name = "engine = {0}")
+    @ValueSource(strings = {"openssl", "jdk"})
+    void clientCopiesInRequestTrailersNeverArrive(String engine) throws Exception {
+        try (RunningSluice sluice = start(engine);
+             SSLSocket socket = (SSLSocket) TestPki.clientContext(ALICE).getSocketFactory()
+                     .createSocket("localhost", sluice.port("required"))) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /api HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
+                    + "Connection: close\r\n\r\n5\r\nhello\r\n0\r\n"
+                    + "X-WSO2-CLIENT-CERTIFICATE: forged\r\nClient-Cert: :Zm9yZ2Vk:\r\nSSL-CLIENT-CERT: forged\r\nX-Other: kept\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(response.startsWith("HTTP/1.1 200"), response);
+            assertTrue(response.contains("trailers=x-other\n"), "trailers do arrive, without the certificate ones: " + response);
+            assertTrue(response.contains("X-WSO2-CLIENT-CERTIFICATE=-----BEGIN%20CERTIFICATE"), "the real header, from the handshake: "
+                    + response);
         }
     }
 
