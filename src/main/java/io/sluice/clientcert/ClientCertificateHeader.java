@@ -52,20 +52,26 @@ public record ClientCertificateHeader(Preset preset, String name, CertificateEnc
 
     /**
      * Every header name a client must not send toward any backend: the presets' names always, and
-     * each configured header (lower case, as HTTP/2 writes them; header maps ignore case).
+     * each configured header (lower case, as HTTP/2 writes them; header maps ignore case). Each
+     * also with '_' for '-': CGI-style servers (PHP, WSGI, Rack) read both spellings as the same
+     * variable, so X_WSO2_CLIENT_CERTIFICATE would pass for the real one there.
      */
     public static List<String> namesToStrip(Collection<ClientCertificateHeader> configured) {
-        Set<String> names = new LinkedHashSet<>();
-        PRESET_NAMES.forEach(name -> names.add(name.toLowerCase(Locale.ROOT)));
+        Set<String> names = new LinkedHashSet<>(PRESET_NAMES);
         for (ClientCertificateHeader header : configured) {
             if (header != null) {
-                names.add(header.name().toLowerCase(Locale.ROOT));
+                names.add(header.name());
                 if (header.chainName() != null) {
-                    names.add(header.chainName().toLowerCase(Locale.ROOT));
+                    names.add(header.chainName());
                 }
             }
         }
-        return List.copyOf(names);
+        Set<String> spellings = new LinkedHashSet<>();
+        for (String name : names) {
+            spellings.add(name.toLowerCase(Locale.ROOT));
+            spellings.add(name.toLowerCase(Locale.ROOT).replace('-', '_'));
+        }
+        return List.copyOf(spellings);
     }
 
     /** For sluice check and explain, e.g. "X-WSO2-CLIENT-CERTIFICATE (url-encoded-pem)". */

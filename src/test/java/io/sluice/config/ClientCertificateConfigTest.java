@@ -137,7 +137,8 @@ class ClientCertificateConfigTest {
         assertEquals(ClientCertificateHeader.custom("SSL-CLIENT-CERT", CertificateEncoding.PEM), routes.get(3).clientCertificateHeader());
         assertEquals(ClientCertificateHeader.wso2("ssl-client-cert", CertificateEncoding.PEM), routes.get(4).clientCertificateHeader());
         assertNull(routes.get(5).clientCertificateHeader());
-        assertEquals(List.of("x-wso2-client-certificate", "client-cert", "client-cert-chain", "ssl-client-cert"),
+        assertEquals(List.of("x-wso2-client-certificate", "x_wso2_client_certificate", "client-cert", "client_cert",
+                "client-cert-chain", "client_cert_chain", "ssl-client-cert", "ssl_client_cert"),
                 ClientCertificateHeader.namesToStrip(routes.stream().map(RouteConfig::clientCertificateHeader).toList()));
         assertNull(load("listeners = [ { name = http, bind = \"127.0.0.1:0\" } ]\n" + ROUTE + POOL).routes().get(0).clientCertificateHeader(),
                 "off by default");

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClientCertificateIT {
     private static final List<String> REPORTED = List.of("X-WSO2-CLIENT-CERTIFICATE", "Client-Cert", "Client-Cert-Chain",
-            "SSL-CLIENT-CERT");
+            "SSL-CLIENT-CERT", "X_WSO2_CLIENT_CERTIFICATE", "SSL_CLIENT_CERT");
 
     private static final TestPki.Ca CA = TestPki.ca("Sluice Test Clients CA");
     private static final TestPki.Ca ROGUE_CA = TestPki.ca("Sluice Test Clients CA"); // same name, other key: a forgery
@@ -154,6 +154,8 @@ class ClientCertificateIT {
             "Client-Cert", ":Zm9yZ2Vk:",
             "Client-Cert-Chain", ":Zm9yZ2Vk:",
             "SSL-CLIENT-CERT", "Zm9yZ2Vk",
+            "X_WSO2_CLIENT_CERTIFICATE", "forged", // one variable with the real one in CGI-style servers
+            "SSL_CLIENT_CERT", "forged",
         };
         try (RunningSluice sluice = start(engine)) {
             // no certificate on the optional listener: nothing of it reaches the backend, forwarding route or not
