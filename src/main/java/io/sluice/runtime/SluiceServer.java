@@ -167,11 +167,13 @@ public final class SluiceServer implements AutoCloseable {
 
     /**
      * Swaps in a generation built from {@code config}. Everything is built before anything
-     * changes; if that fails the running generation is untouched. Listeners whose socket
-     * settings are unchanged keep their sockets (their TLS material is re-read, so renewed
-     * certificates apply without rebinding); changed ones are rebound, new ones bound,
-     * removed ones stopped after the drain timeout. Requests in flight finish on the
-     * generation they started on.
+     * changes (certificates read, TLS contexts made, new sockets bound); if that fails the
+     * running generation and listeners are untouched. A listener that keeps its bind address
+     * keeps its socket and hands it over to its new settings: new connections get them,
+     * connections already open keep theirs (and its TLS context, when settings and certificates
+     * are unchanged, so sessions resume). A listener that moves is bound at its new address
+     * before the old socket stops accepting; removed ones stop accepting and are closed after
+     * the drain timeout. Requests in flight finish on the generation they started on.
      */
     public synchronized ReloadOutcome reload(SluiceConfig config) {
         Generation old = generation;
@@ -193,49 +195,54 @@ public final class SluiceServer implements AutoCloseable {
             return refused("the new configuration could not be built: " + e.getMessage());
         }
         ListenerStarter starter = starter(config);
-        boolean limitsChanged = !socketLimits(config.limits()).equals(socketLimits(old.config().limits()));
         List<String> changes = new ArrayList<>();
-        Map<String, RunningListener> bound = new LinkedHashMap<>();
-        List<RunningListener> stoppedForRebind = new ArrayList<>();
-        List<RunningListener> newlyBound = new ArrayList<>();
-        List<RunningListener> toRetire = new ArrayList<>();
+        Map<String, ListenerStarter.HandOver> handOvers = new LinkedHashMap<>();
+        Map<String, RunningListener> newlyBound = new LinkedHashMap<>();
+        List<RunningListener> leaving = new ArrayList<>(); // moved or removed: no new connections, closed after the drain
+        List<RunningListener> closedEarly = new ArrayList<>();
         try {
             for (ListenerConfig wanted : config.listeners()) {
                 RunningListener running = listeners.get(wanted.name());
-                if (running != null && !limitsChanged && sameSocket(running.config(), wanted)) {
-                    bound.put(wanted.name(), wanted.isHttps() ? starter.refreshTls(running, wanted) : running.withConfig(wanted,
-                            running.description()));
-                    continue;
+                if (running != null && running.config().bind().equals(wanted.bind())) {
+                    handOvers.put(wanted.name(), starter.prepare(running, wanted, new ListenerIndex(wanted.name(), gracefulShutdown)));
                 }
-                if (running != null) {
-                    running.stop(); // its port must be free before binding again
-                    stoppedForRebind.add(running);
+            }
+            listeners.forEach((name, running) -> {
+                if (!handOvers.containsKey(name)) {
+                    leaving.add(running);
                 }
-                RunningListener started = starter.start(wanted, new ListenerIndex(wanted.name(), gracefulShutdown));
-                newlyBound.add(started);
-                bound.put(wanted.name(), started);
-                changes.add("listener " + wanted.name() + (running != null ? " rebound" : " added"));
+            });
+            for (ListenerConfig wanted : config.listeners()) {
+                if (!handOvers.containsKey(wanted.name())) {
+                    newlyBound.put(wanted.name(), bind(starter, wanted, leaving, closedEarly));
+                }
             }
         } catch (ListenerException e) {
-            newlyBound.forEach(RunningListener::stop);
-            ListenerStarter oldStarter = starter(old.config());
-            for (RunningListener stopped : stoppedForRebind) {
-                try {
-                    with(stopped.config().name(),
-                            oldStarter.start(stopped.config(), new ListenerIndex(stopped.config().name(), gracefulShutdown)));
-                } catch (ListenerException again) {
-                    without(stopped.config().name());
-                    LOG.error("reload rollback: {}", again.getMessage());
-                }
-            }
+            newlyBound.values().forEach(RunningListener::stop);
+            rollBack(closedEarly, old.config());
             next.close();
             return refused(e.getMessage());
         }
-        for (Map.Entry<String, RunningListener> entry : listeners.entrySet()) {
-            if (!bound.containsKey(entry.getKey())) {
-                entry.getValue().stopAccepting();
-                toRetire.add(entry.getValue());
-                changes.add("listener " + entry.getKey() + " removed");
+        Map<String, RunningListener> bound = new LinkedHashMap<>();
+        for (ListenerConfig wanted : config.listeners()) {
+            ListenerStarter.HandOver handOver = handOvers.get(wanted.name());
+            if (handOver == null) {
+                bound.put(wanted.name(), newlyBound.get(wanted.name()));
+                changes.add("listener " + wanted.name() + (listeners.containsKey(wanted.name()) ? " moved to " + wanted.bind() : " added"));
+                continue;
+            }
+            if (handOver.changes()) {
+                changes.add("listener " + wanted.name() + " changed");
+            }
+            handOver.apply();
+            bound.put(wanted.name(), handOver.running());
+        }
+        List<RunningListener> toRetire = new ArrayList<>();
+        for (RunningListener gone : leaving) {
+            gone.stopAccepting();
+            toRetire.add(gone);
+            if (!bound.containsKey(gone.config().name())) {
+                changes.add("listener " + gone.config().name() + " removed");
             }
         }
         admission.configure(config.limits().maxConnections(), config.limits().maxConnectionsPerClient(),
@@ -258,14 +265,45 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     /**
-     * The limits a bound listener captured when it opened (Undertow's options, the socket's write
-     * timeout, the accept listener's timeouts): a change rebinds the listeners. The connection caps
-     * apply at once through {@link io.sluice.listener.Admission}, and the body idle timeout belongs
-     * to the generation, so changing those alone rebinds nothing.
+     * Binds a listener that is new or moves to another address, before the listener it replaces
+     * stops accepting. Only when the address is still held by a listener that is leaving (the same
+     * port on an overlapping address) does that one stop accepting first: then new connections are
+     * refused for the moment between, and the log says so.
      */
-    private static java.util.List<Object> socketLimits(io.sluice.config.LimitsConfig limits) {
-        return java.util.List.of(limits.maxHeaderSize(), limits.requestParseTimeout(), limits.idleTimeout(), limits.maxBodySize(),
-                limits.tlsHandshakeTimeout(), limits.writeTimeout(), limits.maxConcurrentStreams());
+    private RunningListener bind(ListenerStarter starter, ListenerConfig wanted, List<RunningListener> leaving,
+                                 List<RunningListener> closedEarly) throws ListenerException {
+        ListenerIndex root = new ListenerIndex(wanted.name(), gracefulShutdown);
+        try {
+            return starter.start(wanted, root);
+        } catch (ListenerException e) {
+            RunningListener holder = wanted.bind().port() == 0 ? null : leaving.stream()
+                    .filter(running -> running.address().getPort() == wanted.bind().port() && !closedEarly.contains(running))
+                    .findFirst().orElse(null);
+            if (holder == null) {
+                throw e;
+            }
+            LOG.warn("reload: listener {} cannot bind {} while listener {} holds port {}; that one stops accepting first, so new "
+                    + "connections are refused until the new socket is bound", wanted.name(), wanted.bind(), holder.config().name(),
+                    wanted.bind().port());
+            holder.stopAccepting();
+            closedEarly.add(holder);
+            return starter.start(wanted, root);
+        }
+    }
+
+    /** A refused reload had closed these listeners' sockets: bind them again as they were. */
+    private void rollBack(List<RunningListener> closedEarly, SluiceConfig running) {
+        ListenerStarter oldStarter = starter(running);
+        for (RunningListener closed : closedEarly) {
+            String name = closed.config().name();
+            try {
+                with(name, oldStarter.start(closed.config(), new ListenerIndex(name, gracefulShutdown)));
+                retirement.schedule(closed::stop, running.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ListenerException again) {
+                without(name);
+                LOG.error("reload rollback: {}", again.getMessage());
+            }
+        }
     }
 
     private void publishListenerStatistics() {
@@ -340,20 +378,6 @@ public final class SluiceServer implements AutoCloseable {
     private static ReloadOutcome refused(String why) {
         LOG.error("reload refused, the running configuration stays: {}", why);
         return new ReloadOutcome(false, why);
-    }
-
-    /**
-     * Same socket: same bind, protocol, HTTP/2, h2c, max-connections and TLS engine, protocols and
-     * suites (certificates may differ).
-     */
-    private static boolean sameSocket(ListenerConfig running, ListenerConfig wanted) {
-        if (!running.bind().equals(wanted.bind()) || running.http2() != wanted.http2() || running.isHttps() != wanted.isHttps()
-                || running.h2c() != wanted.h2c() || running.maxConnections() != wanted.maxConnections()) {
-            return false;
-        }
-        return !wanted.isHttps() || (running.tls().engine() == wanted.tls().engine()
-                && running.tls().protocols().equals(wanted.tls().protocols())
-                && running.tls().cipherSuites().equals(wanted.tls().cipherSuites()));
     }
 
     /** The address a listener is bound to (its real port when the config asked for port 0). */
