@@ -204,6 +204,29 @@ class ReloadIT {
     }
 
     @Test
+    void aListenerMovedToAnotherPortServesThereWhileItsRequestInFlightFinishesOnTheOld() throws Exception {
+        Node slow = node("slow", Node.Sessions.NONE, 1500);
+        RunningSluice sluice = start(config(HTTP, "", slow.url()));
+        int oldPort = sluice.port("http");
+        int newPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            newPort = probe.getLocalPort();
+        }
+        CompletableFuture<HttpResponse<String>> inFlight = Http.client().sendAsync(
+                HttpRequest.newBuilder(sluice.uri("http", "/slow")).build(), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        var outcome = sluice.reload(config("{ name = http, bind = \"127.0.0.1:" + newPort + "\" }", "", slow.url()));
+        assertTrue(outcome.applied(), outcome.summary());
+        assertTrue(outcome.summary().contains("listener http moved to 127.0.0.1:" + newPort), outcome.summary());
+        assertEquals(newPort, sluice.port("http"));
+        assertFalse(portAnswers(oldPort), "the old address still accepts connections");
+        assertEquals("slow", Http.get(Http.client(), sluice.uri("http", "/")).body());
+        HttpResponse<String> finished = inFlight.get(20, TimeUnit.SECONDS);
+        assertEquals(200, finished.statusCode());
+        assertEquals("slow", finished.body());
+    }
+
+    @Test
     void aKeptAliveConnectionOfARemovedListenerGets503AndClose() throws Exception {
         Node a = node("a", Node.Sessions.NONE, 0);
         RunningSluice sluice = start(config(HTTP + ", { name = extra, bind = \"127.0.0.1:0\" }", "", a.url()));
