@@ -4,7 +4,6 @@ import io.sluice.config.CertificateSource;
 import io.sluice.config.LimitsConfig;
 import io.sluice.config.ListenerConfig;
 import io.sluice.tls.HandshakeCountingContext;
-import io.sluice.tls.HandshakeOutcomes;
 import io.sluice.tls.KeyMaterial;
 import io.sluice.tls.ServerTls;
 import io.sluice.tls.ServerTlsFactory;
@@ -22,7 +21,6 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,26 +45,14 @@ public final class ListenerStarter {
     private final XnioWorker worker;
     private final ListenerBuffers buffers;
     private final LimitsConfig limits;
-    /** A listener's TLS handshake counters by name: they outlive the TLS contexts a reload replaces. */
-    private final Function<String, ? extends HandshakeOutcomes> handshakes;
-    /** A listener's refusal counters by name, shared by its connections' strict parsing. */
-    private final Function<String, Refusals> refusals;
+    /** Counters kept by listener name across reloads (handshakes, refusals, admission), and the process-wide admission. */
+    private final ListenerMetrics metrics;
 
-    /** Every traffic listener's connections count against it, across reloads. */
-    private final Admission admission;
-    /** A listener's admission counters by name, kept across reloads like the handshake counters. */
-    private final Function<String, ? extends AdmissionEvents> admissionEvents;
-
-    public ListenerStarter(XnioWorker worker, ListenerBuffers buffers, LimitsConfig limits,
-            Function<String, ? extends HandshakeOutcomes> handshakes, Function<String, Refusals> refusals, Admission admission,
-            Function<String, ? extends AdmissionEvents> admissionEvents) {
+    public ListenerStarter(XnioWorker worker, ListenerBuffers buffers, LimitsConfig limits, ListenerMetrics metrics) {
         this.worker = worker;
         this.buffers = buffers;
         this.limits = limits;
-        this.handshakes = handshakes;
-        this.refusals = refusals;
-        this.admission = admission;
-        this.admissionEvents = admissionEvents;
+        this.metrics = metrics;
     }
 
     /**
@@ -83,8 +69,8 @@ public final class ListenerStarter {
             throw new ListenerException("listener " + config.name() + " cannot bind " + config.bind() + ": unknown host");
         }
         Serving serving = serving(config, root, null);
-        AdmissionEvents events = admissionEvents.apply(config.name());
-        ListenerGate gate = new ListenerGate(config.name(), config.maxConnections(), admission, events);
+        ListenerGate gate = new ListenerGate(config.name(), config.maxConnections(), metrics.admission(),
+                metrics.admissionEvents(config.name()));
         AdmittingAcceptListener acceptor = new AdmittingAcceptListener(gate, serving.accepting());
         AcceptingChannel<? extends StreamConnection> channel;
         try {
@@ -152,11 +138,11 @@ public final class ListenerStarter {
         boolean http2 = config.isHttps() ? config.http2() : config.h2c();
         OptionMap serverOptions = ListenerOptions.serverOptions(limits, http2);
         HttpHandler streamsLimited = http2 ? new Http2StreamLimit(limits.maxConcurrentStreams(), root,
-                admissionEvents.apply(config.name())) : root;
+                metrics.admissionEvents(config.name())) : root;
         long handshakeTimeout = limits.tlsHandshakeTimeout().toMillis();
         long silenceTimeout = limits.requestParseTimeout().toMillis();
         HttpOpenListener http1 = new HttpOpenListener(buffers.http(), serverOptions);
-        Refusals listenerRefusals = refusals.apply(config.name());
+        Refusals listenerRefusals = metrics.refusals(config.name());
         OpenListener openListener;
         String description;
         AdmittingAcceptListener.Accepting accepting;
@@ -198,7 +184,7 @@ public final class ListenerStarter {
             LOG.warn("listener {}: {}", config.name(), server.warning());
         }
         UndertowXnioSsl ssl = new UndertowXnioSsl(worker.getXnio(), OptionMap.EMPTY, buffers.tls(server.engine()),
-                HandshakeCountingContext.wrap(server.context(), handshakes.apply(config.name())));
+                HandshakeCountingContext.wrap(server.context(), metrics.tls(config.name())));
         return new Serving.Tls(config.tls(), materials, server, ssl);
     }
 

@@ -5,7 +5,7 @@ import io.sluice.config.PoolConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.http.HostGuard;
 import io.sluice.http.MethodGuardHandler;
-import io.sluice.http.ServerNames;
+import io.sluice.syntax.ServerNames;
 import io.sluice.http.RedirectToHttpsHandler;
 import io.sluice.http.RequestHeadersHandler;
 import io.sluice.log.AccessLogHandler;
@@ -51,7 +51,8 @@ public final class Generation implements AutoCloseable {
      *                  an ephemeral port only known once bound)
      */
     static Generation build(SluiceConfig config, ToIntFunction<String> boundPort, XnioWorker worker, ByteBufferPool buffers,
-                            Generation previous, io.sluice.metrics.SluiceMetrics metrics) throws StartupException {
+                            Generation previous, io.sluice.metrics.SluiceMetrics metrics,
+                            io.sluice.listener.ListenerMetrics listenerMetrics) throws StartupException {
         Map<String, Pool> pools = new LinkedHashMap<>();
         try {
             for (PoolConfig poolConfig : config.pools().values()) {
@@ -71,7 +72,7 @@ public final class Generation implements AutoCloseable {
         }
         Map<String, HttpHandler> handlers = new java.util.HashMap<>();
         for (ListenerConfig listener : config.listeners()) {
-            io.sluice.http.Refusals refusals = metrics.refusals(listener.name());
+            io.sluice.http.Refusals refusals = listenerMetrics.refusals(listener.name());
             // Header hygiene first, so that even a denied request carries a request id in the log.
             HttpHandler inner;
             if (listener.redirectTo() != null) {

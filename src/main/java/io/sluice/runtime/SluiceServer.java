@@ -58,6 +58,8 @@ public final class SluiceServer implements AutoCloseable {
     /** The configuration as the file says, before run-time members are overlaid. */
     private volatile SluiceConfig fileConfig;
     private final io.sluice.metrics.SluiceMetrics metrics = new io.sluice.metrics.SluiceMetrics();
+    /** The listeners' counters and live values, in the same registry. */
+    private final io.sluice.listener.ListenerMetrics listenerMetrics;
     /** Client connections on all traffic listeners, against limits.max-connections; outlives reloads. */
     private final io.sluice.listener.Admission admission;
 
@@ -68,7 +70,7 @@ public final class SluiceServer implements AutoCloseable {
         this.gracefulShutdown = gracefulShutdown;
         this.admission = new io.sluice.listener.Admission(limits.maxConnections(), limits.maxConnectionsPerClient(),
                 limits.maxTlsHandshakes());
-        metrics.admission(admission);
+        this.listenerMetrics = new io.sluice.listener.ListenerMetrics(metrics.registry(), admission);
     }
 
     public static SluiceServer start(SluiceConfig config) throws StartupException {
@@ -96,7 +98,7 @@ public final class SluiceServer implements AutoCloseable {
             server.runtimeState = RuntimeState.load(config.admin().stateFile());
             server.fileConfig = config;
             server.generation = Generation.build(server.runtimeState.overlay(config), server::boundPort, worker, server.buffers.http(), null,
-                    server.metrics);
+                    server.metrics, server.listenerMetrics);
             server.generation.commit();
             server.runtimeState.applyTo(server.generation.pools());
             ListenerStarter starter = server.starter(config);
@@ -104,7 +106,7 @@ public final class SluiceServer implements AutoCloseable {
                 server.with(listener.name(), starter.start(listener, new ListenerIndex(listener.name(), graceful)));
             }
             if (config.admin().enabled()) {
-                server.admin = AdminServer.start(config.admin(), worker, server.buffers.http(), server::generation, server.runtimeState, server.metrics,
+                server.admin = AdminServer.start(config.admin(), worker, server.buffers.http(), server::generation, server.runtimeState, server.metrics, server.listenerMetrics,
                         server::rebuild);
             }
         } catch (ListenerException | IOException e) {
@@ -145,8 +147,7 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     private ListenerStarter starter(SluiceConfig config) {
-        return new ListenerStarter(worker, buffers, config.limits(), metrics::listenerTls, metrics::refusals, admission,
-                metrics::listenerAdmission);
+        return new ListenerStarter(worker, buffers, config.limits(), listenerMetrics);
     }
 
     private void logServing(SluiceConfig config) {
@@ -190,7 +191,7 @@ public final class SluiceServer implements AutoCloseable {
             return refused(e.getMessage()); // a new state file that cannot be used: never start it over empty
         }
         try {
-            next = Generation.build(state.overlay(config), this::boundPort, worker, buffers.http(), old, metrics);
+            next = Generation.build(state.overlay(config), this::boundPort, worker, buffers.http(), old, metrics, listenerMetrics);
         } catch (StartupException e) {
             return refused("the new configuration could not be built: " + e.getMessage());
         }
@@ -307,14 +308,7 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     private void publishListenerStatistics() {
-        Map<String, io.undertow.server.ConnectorStatistics> statistics = new LinkedHashMap<>();
-        Map<String, io.sluice.listener.ListenerGate> gates = new LinkedHashMap<>();
-        listeners.forEach((name, listener) -> {
-            statistics.put(name, listener.statistics());
-            gates.put(name, listener.gate());
-        });
-        metrics.listeners(statistics);
-        metrics.gates(gates);
+        listenerMetrics.running(listeners);
     }
 
     /**
@@ -327,7 +321,7 @@ public final class SluiceServer implements AutoCloseable {
         Generation old = generation;
         Generation next;
         try {
-            next = Generation.build(runtimeState.overlay(fileConfig), this::boundPort, worker, buffers.http(), old, metrics);
+            next = Generation.build(runtimeState.overlay(fileConfig), this::boundPort, worker, buffers.http(), old, metrics, listenerMetrics);
         } catch (StartupException e) {
             return refused("the pools could not be rebuilt: " + e.getMessage());
         }
@@ -361,7 +355,7 @@ public final class SluiceServer implements AutoCloseable {
                 admin = null;
             }
             if (config.admin().enabled()) {
-                admin = AdminServer.start(config.admin(), worker, buffers.http(), this::generation, runtimeState, metrics, this::rebuild);
+                admin = AdminServer.start(config.admin(), worker, buffers.http(), this::generation, runtimeState, metrics, listenerMetrics, this::rebuild);
             }
             changes.add("admin listener " + (config.admin().enabled() ? "rebound" : "removed"));
         } catch (IOException e) {
