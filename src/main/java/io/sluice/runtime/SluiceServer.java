@@ -60,6 +60,8 @@ public final class SluiceServer implements AutoCloseable {
     private final io.sluice.metrics.SluiceMetrics metrics = new io.sluice.metrics.SluiceMetrics();
     /** The listeners' counters and live values, in the same registry. */
     private final io.sluice.listener.ListenerMetrics listenerMetrics;
+    /** Rate limiters by scope, kept across generations while their settings stay. */
+    private final io.sluice.ratelimit.RateLimiters rateLimiters = new io.sluice.ratelimit.RateLimiters();
     /** Client connections on all traffic listeners, against limits.max-connections; outlives reloads. */
     private final io.sluice.listener.Admission admission;
 
@@ -98,8 +100,8 @@ public final class SluiceServer implements AutoCloseable {
             server.runtimeState = RuntimeState.load(config.admin().stateFile());
             server.fileConfig = config;
             server.generation = Generation.build(server.runtimeState.overlay(config), server::boundPort, worker, server.buffers.http(), null,
-                    server.metrics, server.listenerMetrics);
-            server.generation.commit();
+                    server.metrics, server.listenerMetrics, server.rateLimiters);
+            server.generation.commit(server.rateLimiters);
             server.runtimeState.applyTo(server.generation.pools());
             ListenerStarter starter = server.starter(config);
             for (ListenerConfig listener : config.listeners()) {
@@ -191,7 +193,7 @@ public final class SluiceServer implements AutoCloseable {
             return refused(e.getMessage()); // a new state file that cannot be used: never start it over empty
         }
         try {
-            next = Generation.build(state.overlay(config), this::boundPort, worker, buffers.http(), old, metrics, listenerMetrics);
+            next = Generation.build(state.overlay(config), this::boundPort, worker, buffers.http(), old, metrics, listenerMetrics, rateLimiters);
         } catch (StartupException e) {
             return refused("the new configuration could not be built: " + e.getMessage());
         }
@@ -248,7 +250,7 @@ public final class SluiceServer implements AutoCloseable {
         }
         admission.configure(config.limits().maxConnections(), config.limits().maxConnectionsPerClient(),
                 config.limits().maxTlsHandshakes());
-        next.commit();
+        next.commit(rateLimiters);
         state.applyTo(next.pools()); // run-time admin changes survive the reload
         listeners = java.util.Collections.unmodifiableMap(bound); // one swap: readers see the old map or the new
         runtimeState = state;
@@ -321,11 +323,11 @@ public final class SluiceServer implements AutoCloseable {
         Generation old = generation;
         Generation next;
         try {
-            next = Generation.build(runtimeState.overlay(fileConfig), this::boundPort, worker, buffers.http(), old, metrics, listenerMetrics);
+            next = Generation.build(runtimeState.overlay(fileConfig), this::boundPort, worker, buffers.http(), old, metrics, listenerMetrics, rateLimiters);
         } catch (StartupException e) {
             return refused("the pools could not be rebuilt: " + e.getMessage());
         }
-        next.commit();
+        next.commit(rateLimiters);
         runtimeState.applyTo(next.pools());
         generation = next;
         retire(old, fileConfig.drainTimeout().toMillis(), List.of());
