@@ -4,7 +4,7 @@ import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.Problem;
 import io.sluice.config.SluiceConfig;
-import io.sluice.demo.Demo;
+
 import io.sluice.runtime.ControlSocket;
 import io.sluice.runtime.Reloader;
 import io.sluice.runtime.SluiceServer;
@@ -78,7 +78,7 @@ public final class Sluice {
                 return file == null ? USAGE : reload(file, out, err);
             }
             case "demo" -> {
-                return Demo.run(out, err);
+                return DemoCommand.run(out, err);
             }
             case "passwd" -> {
                 return passwd(out, err);
@@ -198,7 +198,7 @@ public final class Sluice {
             err.println("sluice passwd: use at least 8 characters");
             return USAGE;
         }
-        out.println(io.sluice.admin.PasswordHash.hash(password));
+        out.println(io.sluice.auth.PasswordHash.hash(password));
         return OK;
     }
 

@@ -1,5 +1,7 @@
 package io.sluice.http;
 
+import io.sluice.syntax.LineSafety;
+import io.sluice.syntax.ServerNames;
 import io.sluice.bench.Fixtures;
 import io.sluice.clientcert.ClientCertificateHeader;
 import io.sluice.pool.RequestTrace;
@@ -119,7 +121,7 @@ public class HeadersBenchmark {
 
     /** The RFC 9113 §8.2 field rules alone (names, values, connection-specific fields), on the same headers over HTTP/2. */
     @Benchmark
-    public io.sluice.http.Refusal http2FieldRules() {
+    public io.sluice.syntax.Refusal http2FieldRules() {
         return LineSafety.http2Refusal(http2);
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.admin;
 
+import io.sluice.auth.PasswordHash;
 import io.sluice.config.AdminConfig;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;

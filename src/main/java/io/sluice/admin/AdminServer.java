@@ -29,6 +29,7 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
     private final InetSocketAddress address;
     private final AdminApi api;
     private final io.sluice.metrics.SluiceMetrics metrics;
+    private final io.sluice.listener.ListenerMetrics listenerMetrics;
     private final Supplier<Generation> generation;
     private final RateHistory rates;
     private final ManagerPage page;
@@ -37,9 +38,10 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
     private volatile boolean stopping;
 
     private AdminServer(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<Generation> generation,
-                        RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics,
+                        RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics, io.sluice.listener.ListenerMetrics listenerMetrics,
                         Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild) throws IOException {
         this.metrics = metrics;
+        this.listenerMetrics = listenerMetrics;
         this.generation = generation;
         this.auth = new AdminAuth(config);
         this.api = new AdminApi(generation, runtimeState, rebuild, () -> stopping);
@@ -85,9 +87,9 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
     }
 
     public static AdminServer start(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<Generation> generation,
-                                    RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics,
+                                    RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics, io.sluice.listener.ListenerMetrics listenerMetrics,
                                     Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild) throws IOException {
-        return new AdminServer(config, worker, buffers, generation, runtimeState, metrics, rebuild);
+        return new AdminServer(config, worker, buffers, generation, runtimeState, metrics, listenerMetrics, rebuild);
     }
 
     public InetSocketAddress address() {
@@ -144,7 +146,7 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
             api.handle(exchange, caller);
         } else if (path.equals("/metrics")) {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-            exchange.getResponseSender().send(io.sluice.metrics.PrometheusText.render(metrics, generation.get().pools().values()));
+            exchange.getResponseSender().send(PrometheusText.render(metrics, listenerMetrics, generation.get().pools().values()));
         } else {
             AdminApi.send(exchange, 404, Map.of("error", "not found: " + path));
         }

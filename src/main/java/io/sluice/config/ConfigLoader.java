@@ -8,7 +8,7 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import io.sluice.clientcert.CertificateEncoding;
 import io.sluice.clientcert.ClientCertificateHeader;
-import io.sluice.http.LineSafety;
+import io.sluice.syntax.LineSafety;
 import io.sluice.path.PrefixRewrite;
 import io.sluice.path.SafePath;
 import io.sluice.tls.ClientAuthMode;
@@ -251,12 +251,12 @@ public final class ConfigLoader {
     private static List<String> serverNames(Section listener) {
         List<String> names = new ArrayList<>();
         for (String name : listener.strings("server-names")) {
-            String problem = io.sluice.http.ServerNames.problem(name);
+            String problem = io.sluice.syntax.ServerNames.problem(name);
             if (problem != null) {
                 listener.error("server-names", "\"" + name + "\": " + problem,
                         "write host names as sso.example.com or *.example.com, IP addresses as 10.0.0.5 or [fd00::5]");
-            } else if (!names.contains(io.sluice.http.ServerNames.normalise(name))) {
-                names.add(io.sluice.http.ServerNames.normalise(name));
+            } else if (!names.contains(io.sluice.syntax.ServerNames.normalise(name))) {
+                names.add(io.sluice.syntax.ServerNames.normalise(name));
             }
         }
         return List.copyOf(names);
@@ -876,7 +876,7 @@ public final class ConfigLoader {
             } else if (!names.add(name)) {
                 user.error("name", "admin user \"" + name + "\" is listed twice", null);
             }
-            if (!io.sluice.admin.PasswordHash.isWellFormed(hash)) {
+            if (!io.sluice.auth.PasswordHash.isWellFormed(hash)) {
                 user.error("password", "not a password hash", "run `sluice passwd` and paste the line it prints (never the password itself)");
             }
             users.add(new AdminConfig.User(name, hash));

@@ -1,5 +1,8 @@
 package io.sluice.http;
 
+import io.sluice.syntax.ServerNames;
+import io.sluice.syntax.Authority;
+import io.sluice.syntax.Refusal;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;

@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.syntax.Refusal;
 import java.net.SocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;

@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.syntax.LineSafety;
 import com.codahale.metrics.Counter;
 import io.sluice.pool.RequestTrace;
 import io.undertow.server.HttpServerExchange;

@@ -1,5 +1,7 @@
 package io.sluice.http;
 
+import io.sluice.syntax.LineSafety;
+import io.sluice.syntax.Refusal;
 import io.sluice.config.Cidr;
 import io.sluice.pool.RequestTrace;
 import io.undertow.server.HttpHandler;

@@ -46,24 +46,31 @@ final class AdmittingAcceptListener implements ChannelListener<AcceptingChannel<
     private static final Logger LOG = LoggerFactory.getLogger(AdmittingAcceptListener.class);
 
     private final ListenerGate gate;
-    private final ChannelListener<? super StreamConnection> openListener;
-    private final UndertowXnioSsl ssl;
-    private final OptionMap sslOptions;
-    private final long handshakeTimeoutMillis;
-    private final long silenceTimeoutMillis;
+    private volatile Accepting accepting;
 
-    AdmittingAcceptListener(ListenerGate gate, ChannelListener<? super StreamConnection> openListener, UndertowXnioSsl ssl,
-                            OptionMap sslOptions, long handshakeTimeoutMillis, long silenceTimeoutMillis) {
+    /**
+     * How a new connection is taken in: the protocol stack it goes to and, for https, the TLS it is
+     * wrapped in; the timeouts that bound its handshake or its first byte. One immutable value, so a
+     * reload swaps all of it at once for the connections accepted after it.
+     */
+    record Accepting(ChannelListener<? super StreamConnection> openListener, UndertowXnioSsl ssl, OptionMap sslOptions,
+                     long handshakeTimeoutMillis, long silenceTimeoutMillis) {
+    }
+
+    AdmittingAcceptListener(ListenerGate gate, Accepting accepting) {
         this.gate = gate;
-        this.openListener = openListener;
-        this.ssl = ssl;
-        this.sslOptions = sslOptions;
-        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
-        this.silenceTimeoutMillis = silenceTimeoutMillis;
+        this.accepting = accepting;
+    }
+
+    /** Connections accepted from now on are taken in this way; those already accepted are not touched. */
+    void serve(Accepting next) {
+        accepting = next;
     }
 
     @Override
     public void handleEvent(AcceptingChannel<StreamConnection> server) {
+        Accepting how = accepting;
+        UndertowXnioSsl ssl = how.ssl();
         StreamConnection accepted;
         try {
             accepted = server.accept();
@@ -85,14 +92,14 @@ final class AdmittingAcceptListener implements ChannelListener<AcceptingChannel<
             if (ssl == null) {
                 Silence silence = new Silence(accepted.getSourceChannel().getConduit());
                 accepted.getSourceChannel().setConduit(silence);
-                watch.watchSilence(accepted, silence, silenceTimeoutMillis);
-                ChannelListeners.invokeChannelListener(accepted, openListener);
+                watch.watchSilence(accepted, silence, how.silenceTimeoutMillis());
+                ChannelListeners.invokeChannelListener(accepted, how.openListener());
             } else {
-                SslConnection tls = ssl.wrapExistingConnection(accepted, sslOptions, false);
+                SslConnection tls = ssl.wrapExistingConnection(accepted, how.sslOptions(), false);
                 SSLEngine engine = UndertowXnioSsl.getSslEngine(tls);
-                watch.watchHandshake(tls, engine, handshakeTimeoutMillis);
+                watch.watchHandshake(tls, engine, how.handshakeTimeoutMillis());
                 HandshakeCountingContext.onHandshakeEnd(engine, watch::handshakeEnded);
-                ChannelListeners.invokeChannelListener(tls, openListener);
+                ChannelListeners.invokeChannelListener(tls, how.openListener());
             }
         } catch (RuntimeException e) {
             LOG.warn("could not set up a connection from {}: {}", accepted.getPeerAddress(), e.toString());

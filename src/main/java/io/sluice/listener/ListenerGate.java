@@ -20,7 +20,7 @@ public final class ListenerGate {
     private static final long WARN_EVERY_NANOS = 60_000_000_000L;
 
     private final String listener;
-    private final int maxConnections;
+    private volatile int maxConnections;
     private final Admission admission;
     private final AdmissionEvents events;
     private final AtomicInteger open = new AtomicInteger();
@@ -32,6 +32,11 @@ public final class ListenerGate {
         this.maxConnections = maxConnections;
         this.admission = admission;
         this.events = events;
+    }
+
+    /** A reload's new max-connections: connections over it stay open, new ones wait until the count is below. */
+    void limit(int maxConnections) {
+        this.maxConnections = maxConnections;
     }
 
     /** Connections open on this listener now. */

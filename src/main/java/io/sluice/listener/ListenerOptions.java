@@ -55,6 +55,18 @@ final class ListenerOptions {
                 .getMap();
     }
 
+    /**
+     * A reload's new limits.write-timeout on a bound listening socket: XNIO copies it onto the
+     * connections it accepts from then on (see {@link #socketOptions}).
+     */
+    static void writeTimeout(org.xnio.channels.AcceptingChannel<?> channel, long millis) {
+        try {
+            channel.setOption(Options.WRITE_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, millis));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static int millis(java.time.Duration duration) {
         return (int) Math.min(Integer.MAX_VALUE, duration.toMillis());
     }

@@ -1,6 +1,6 @@
 package io.sluice.listener;
 
-import io.sluice.http.Refusal;
+import io.sluice.syntax.Refusal;
 import io.sluice.http.Refusals;
 import java.io.IOException;
 import java.nio.ByteBuffer;

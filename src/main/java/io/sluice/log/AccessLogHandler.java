@@ -1,5 +1,6 @@
 package io.sluice.log;
 
+import io.sluice.syntax.LogEscape;
 import io.sluice.pool.Member;
 import io.sluice.pool.RequestTrace;
 import io.undertow.server.ExchangeCompletionListener;

@@ -71,4 +71,32 @@ public final class MemberMetrics {
             failovers.inc();
         }
     }
+
+    public String pool() {
+        return pool;
+    }
+
+    public String member() {
+        return member;
+    }
+
+    public Timer requests() {
+        return requests;
+    }
+
+    public Counter[] responsesByClass() {
+        return responsesByClass;
+    }
+
+    public LongAdder latencyNanosSum() {
+        return latencyNanosSum;
+    }
+
+    public Counter failovers() {
+        return failovers;
+    }
+
+    public Counter stickyHits() {
+        return stickyHits;
+    }
 }

@@ -76,4 +76,16 @@ public final class PoolMetrics {
     public void redirectLeaked() {
         redirectLeaks.inc();
     }
+
+    public String pool() {
+        return pool;
+    }
+
+    public Counter redirectsRewritten() {
+        return redirectsRewritten;
+    }
+
+    public Counter redirectLeaks() {
+        return redirectLeaks;
+    }
 }

@@ -1,5 +1,6 @@
 package io.sluice.metrics;
 
+import io.sluice.admin.PrometheusText;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.jmx.JmxReporter;
 import com.codahale.metrics.jvm.GarbageCollectorMetricSet;
@@ -9,9 +10,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The one metric registry of a Sluice process: per member, pool, route and https listener, and JVM metrics,
- * visible as JMX MBeans (domain "sluice") and rendered as Prometheus text by
- * {@link PrometheusText}. Outlives generations, so counters survive reloads.
+ * The one metric registry of a Sluice process: per member, pool and route, and JVM metrics, visible as
+ * JMX MBeans (domain "sluice"); the listeners register theirs in the same registry
+ * (io.sluice.listener.ListenerMetrics). Outlives generations, so counters survive reloads.
  */
 public final class SluiceMetrics implements AutoCloseable {
     private final MetricRegistry registry = new MetricRegistry();
@@ -20,17 +21,8 @@ public final class SluiceMetrics implements AutoCloseable {
     private final JmxReporter jmx;
     private final Map<String, com.codahale.metrics.Counter> routes = new ConcurrentHashMap<>();
     private final Map<String, com.codahale.metrics.Counter> rateLimited = new ConcurrentHashMap<>();
-    private final Map<String, ListenerTlsMetrics> listenerTls = new ConcurrentHashMap<>();
-    private final Map<String, io.sluice.http.Refusals> refusals = new ConcurrentHashMap<>();
-    private final Map<String, ListenerAdmissionMetrics> listenerAdmission = new ConcurrentHashMap<>();
     /** Request bodies aborted by limits.body-idle-timeout, on any listener. */
     private final com.codahale.metrics.Counter bodyIdleTimeouts;
-    /** The process-wide connection count, once the server has one. */
-    private volatile io.sluice.listener.Admission admission;
-    /** Connections open per running listener, replaced on every start and reload. */
-    private volatile Map<String, io.sluice.listener.ListenerGate> gates = Map.of();
-    /** The running listeners' own counters, replaced on every start and reload. */
-    private volatile Map<String, io.undertow.server.ConnectorStatistics> listeners = Map.of();
 
     public SluiceMetrics() {
         registry.register("jvm.memory", new MemoryUsageGaugeSet());
@@ -59,7 +51,7 @@ public final class SluiceMetrics implements AutoCloseable {
         return rateLimited.computeIfAbsent(scope, key -> registry.counter(MetricRegistry.name("sluice", "rate-limited", scope)));
     }
 
-    Map<String, com.codahale.metrics.Counter> rateLimited() {
+    public Map<String, com.codahale.metrics.Counter> rateLimited() {
         return rateLimited;
     }
 
@@ -67,71 +59,20 @@ public final class SluiceMetrics implements AutoCloseable {
         return routes.computeIfAbsent(name, key -> registry.counter(MetricRegistry.name("sluice", "route", name, "requests")));
     }
 
-    /** TLS handshakes of an https listener, kept by listener name across reloads. */
-    public ListenerTlsMetrics listenerTls(String listener) {
-        return listenerTls.computeIfAbsent(listener, key -> new ListenerTlsMetrics(registry, listener));
-    }
-
-    /** Requests a listener refused (strict parsing, Host checks), kept by listener name across reloads. */
-    public io.sluice.http.Refusals refusals(String listener) {
-        return refusals.computeIfAbsent(listener, io.sluice.http.Refusals::new);
-    }
-
-    Iterable<io.sluice.http.Refusals> listenerRefusals() {
-        return refusals.values();
-    }
-
-    /** Admission counters of a traffic listener, kept by listener name across reloads. */
-    public ListenerAdmissionMetrics listenerAdmission(String listener) {
-        return listenerAdmission.computeIfAbsent(listener, key -> new ListenerAdmissionMetrics(registry, listener));
-    }
-
     /** Counts one request body aborted by limits.body-idle-timeout. */
     public com.codahale.metrics.Counter bodyIdleTimeouts() {
         return bodyIdleTimeouts;
     }
 
-    public void admission(io.sluice.listener.Admission admission) {
-        this.admission = admission;
-    }
-
-    io.sluice.listener.Admission admission() {
-        return admission;
-    }
-
-    public void listeners(Map<String, io.undertow.server.ConnectorStatistics> running) {
-        this.listeners = Map.copyOf(running);
-    }
-
-    public void gates(Map<String, io.sluice.listener.ListenerGate> running) {
-        this.gates = Map.copyOf(running);
-    }
-
-    Map<String, io.sluice.listener.ListenerGate> gates() {
-        return gates;
-    }
-
-    Iterable<ListenerAdmissionMetrics> admissionListeners() {
-        return listenerAdmission.values();
-    }
-
-    Map<String, io.undertow.server.ConnectorStatistics> listeners() {
-        return listeners;
-    }
-
-    Iterable<ListenerTlsMetrics> tlsListeners() {
-        return listenerTls.values();
-    }
-
-    Map<String, com.codahale.metrics.Counter> routes() {
+    public Map<String, com.codahale.metrics.Counter> routes() {
         return routes;
     }
 
-    Iterable<MemberMetrics> members() {
+    public Iterable<MemberMetrics> members() {
         return members.values();
     }
 
-    Iterable<PoolMetrics> pools() {
+    public Iterable<PoolMetrics> pools() {
         return pools.values();
     }
 

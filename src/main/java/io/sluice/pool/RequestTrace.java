@@ -66,12 +66,12 @@ public final class RequestTrace {
 
     public void appendRequestLine(StringBuilder out) {
         // every part is the client's: escaped so that it cannot end the line or the quoted field
-        io.sluice.log.LogEscape.append(out, method).append(' ');
-        io.sluice.log.LogEscape.append(out, originalUri);
+        io.sluice.syntax.LogEscape.append(out, method).append(' ');
+        io.sluice.syntax.LogEscape.append(out, originalUri);
         if (originalQuery != null && !originalQuery.isEmpty()) {
-            io.sluice.log.LogEscape.append(out.append('?'), originalQuery);
+            io.sluice.syntax.LogEscape.append(out.append('?'), originalQuery);
         }
-        io.sluice.log.LogEscape.append(out.append(' '), protocol);
+        io.sluice.syntax.LogEscape.append(out.append(' '), protocol);
     }
 
     /**

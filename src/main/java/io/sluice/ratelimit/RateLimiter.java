@@ -21,6 +21,7 @@ public final class RateLimiter {
     private static final int TAT_BITS = 44;
     private static final long TAT_MASK = (1L << TAT_BITS) - 1;
 
+    private final RateLimitConfig config;
     private final long epochNanos = System.nanoTime() - 16 * Bucket.NANOS_PER_TICK; // ticks start at 16: 0 means empty
     private final AtomicLongArray slots;
     private final int slotMask;
@@ -31,6 +32,7 @@ public final class RateLimiter {
     private final long totalTolerance;
 
     public RateLimiter(RateLimitConfig config) {
+        this.config = config;
         if (config.perClient() > 0) {
             int size = Integer.highestOneBit(Math.max(PROBES, config.clients()) * 2 - 1);
             this.slots = new AtomicLongArray(size);
@@ -45,6 +47,11 @@ public final class RateLimiter {
         }
         this.totalInterval = config.total() > 0 ? Bucket.interval(config.total()) : 0;
         this.totalTolerance = totalInterval * config.burst();
+    }
+
+    /** The settings this limiter enforces. */
+    public RateLimitConfig config() {
+        return config;
     }
 
     /** Client addresses the table can track (0 without a per-client limit). */

@@ -12,7 +12,6 @@ import io.sluice.pool.Pool;
 import io.sluice.pool.RequestTrace;
 import io.sluice.ratelimit.ClientAddress;
 import io.sluice.ratelimit.RateLimitHandler;
-import io.sluice.ratelimit.RateLimiter;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HttpString;
@@ -50,7 +49,8 @@ public final class RouteHandler implements HttpHandler {
 
     /** Builds the table; every pool named by a route must be in {@code pools}. */
     public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools, long maxBodySize,
-                                     java.time.Duration bodyIdleTimeout, ClientAddress clients, io.sluice.metrics.SluiceMetrics metrics) {
+                                     java.time.Duration bodyIdleTimeout, ClientAddress clients, io.sluice.metrics.SluiceMetrics metrics,
+                                     io.sluice.ratelimit.RateLimiters limiters) {
         Map<String, ReverseRewriter> own = new java.util.LinkedHashMap<>();
         for (Pool pool : pools.values()) {
             own.put(pool.name(), reverseRewriter(pool.config(), routes));
@@ -64,7 +64,7 @@ public final class RouteHandler implements HttpHandler {
         for (RouteConfig route : routes) {
             Pool pool = route.pool() == null ? null : pools.get(route.pool());
             built.add(new Route(route, pool, pool == null ? null : rewritingByPool.get(pool.name()), metrics.route(route.name()),
-                    route.rateLimit().enabled() ? new RateLimiter(route.rateLimit()) : null, metrics.rateLimited(route.name())));
+                    route.rateLimit().enabled() ? limiters.limiter(route.name(), route.rateLimit()) : null, metrics.rateLimited(route.name())));
         }
         return new RouteHandler(new RouteTable(built), maxBodySize, clients, bodyIdleTimeout.toMillis(), metrics.bodyIdleTimeouts(),
                 ClientCertificateHeader.namesToStrip(routes.stream().map(RouteConfig::clientCertificateHeader).toList()));

@@ -7,14 +7,13 @@ import io.sluice.config.PoolConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.http.HostGuard;
 import io.sluice.http.MethodGuardHandler;
-import io.sluice.http.ServerNames;
+import io.sluice.syntax.ServerNames;
 import io.sluice.http.RedirectToHttpsHandler;
 import io.sluice.http.RequestHeadersHandler;
 import io.sluice.log.AccessLogHandler;
 import io.sluice.pool.Pool;
 import io.sluice.ratelimit.ClientAddress;
 import io.sluice.ratelimit.RateLimitHandler;
-import io.sluice.ratelimit.RateLimiter;
 import io.sluice.route.RouteHandler;
 import io.sluice.tls.TlsMaterialException;
 import io.undertow.server.HttpHandler;
@@ -31,6 +30,8 @@ import org.xnio.XnioWorker;
  * on the one they started on.
  */
 public final class Generation implements AutoCloseable {
+    /** The rate-limit scope of the Sluice-wide limit (routes' limits are scoped by route name). */
+    private static final String SLUICE_WIDE = "sluice";
     private final SluiceConfig config;
     private final Map<String, Pool> pools;
     private final Map<String, HttpHandler> listenerHandlers;
@@ -53,7 +54,9 @@ public final class Generation implements AutoCloseable {
      *                  an ephemeral port only known once bound)
      */
     static Generation build(SluiceConfig config, ToIntFunction<String> boundPort, XnioWorker worker, ByteBufferPool buffers,
-                            Generation previous, io.sluice.metrics.SluiceMetrics metrics) throws StartupException {
+                            Generation previous, io.sluice.metrics.SluiceMetrics metrics,
+                            io.sluice.listener.ListenerMetrics listenerMetrics, io.sluice.ratelimit.RateLimiters limiters)
+            throws StartupException {
         Map<String, Pool> pools = new LinkedHashMap<>();
         try {
             for (PoolConfig poolConfig : config.pools().values()) {
@@ -66,14 +69,14 @@ public final class Generation implements AutoCloseable {
         }
         ClientAddress clients = new ClientAddress(config.trustedProxies());
         RouteHandler routes = RouteHandler.build(config.routes(), pools, config.limits().maxBodySize(),
-                config.limits().bodyIdleTimeout(), clients, metrics);
+                config.limits().bodyIdleTimeout(), clients, metrics, limiters);
         HttpHandler guarded = new MethodGuardHandler(config.denyMethods(), routes);
         if (config.rateLimit().enabled()) {
-            guarded = new RateLimitHandler(new RateLimiter(config.rateLimit()), clients, metrics.rateLimited("sluice"), guarded);
+            guarded = new RateLimitHandler(limiters.limiter(SLUICE_WIDE, config.rateLimit()), clients, metrics.rateLimited(SLUICE_WIDE), guarded);
         }
         Map<String, HttpHandler> handlers = new java.util.HashMap<>();
         for (ListenerConfig listener : config.listeners()) {
-            io.sluice.http.Refusals refusals = metrics.refusals(listener.name());
+            io.sluice.http.Refusals refusals = listenerMetrics.refusals(listener.name());
             // Header hygiene first, so that even a denied request carries a request id in the log.
             HttpHandler inner;
             if (listener.redirectTo() != null) {
@@ -117,9 +120,18 @@ public final class Generation implements AutoCloseable {
         io.sluice.http.Responses.plain(exchange, 503, "this listener was removed by a reload");
     };
 
-    /** About to be swapped in: its pools take over the members they carried and start their health checks. */
-    void commit() {
+    /**
+     * About to be swapped in: its pools take over the members they carried and start their health
+     * checks; rate limiters of scopes it no longer has are let go.
+     */
+    void commit(io.sluice.ratelimit.RateLimiters limiters) {
         pools.values().forEach(Pool::commit);
+        java.util.List<String> scopes = new java.util.ArrayList<>();
+        if (config.rateLimit().enabled()) {
+            scopes.add(SLUICE_WIDE);
+        }
+        config.routes().stream().filter(route -> route.rateLimit().enabled()).forEach(route -> scopes.add(route.name()));
+        limiters.retainOnly(scopes);
     }
 
     /** Replaced by a newer generation: stop probing now; close the pools once in-flight requests had time to end. */

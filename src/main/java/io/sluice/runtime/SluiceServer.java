@@ -58,6 +58,10 @@ public final class SluiceServer implements AutoCloseable {
     /** The configuration as the file says, before run-time members are overlaid. */
     private volatile SluiceConfig fileConfig;
     private final io.sluice.metrics.SluiceMetrics metrics = new io.sluice.metrics.SluiceMetrics();
+    /** The listeners' counters and live values, in the same registry. */
+    private final io.sluice.listener.ListenerMetrics listenerMetrics;
+    /** Rate limiters by scope, kept across generations while their settings stay. */
+    private final io.sluice.ratelimit.RateLimiters rateLimiters = new io.sluice.ratelimit.RateLimiters();
     /** Client connections on all traffic listeners, against limits.max-connections; outlives reloads. */
     private final io.sluice.listener.Admission admission;
 
@@ -68,7 +72,7 @@ public final class SluiceServer implements AutoCloseable {
         this.gracefulShutdown = gracefulShutdown;
         this.admission = new io.sluice.listener.Admission(limits.maxConnections(), limits.maxConnectionsPerClient(),
                 limits.maxTlsHandshakes());
-        metrics.admission(admission);
+        this.listenerMetrics = new io.sluice.listener.ListenerMetrics(metrics.registry(), admission);
     }
 
     public static SluiceServer start(SluiceConfig config) throws StartupException {
@@ -96,15 +100,15 @@ public final class SluiceServer implements AutoCloseable {
             server.runtimeState = RuntimeState.load(config.admin().stateFile());
             server.fileConfig = config;
             server.generation = Generation.build(server.runtimeState.overlay(config), server::boundPort, worker, server.buffers.http(), null,
-                    server.metrics);
-            server.generation.commit();
+                    server.metrics, server.listenerMetrics, server.rateLimiters);
+            server.generation.commit(server.rateLimiters);
             server.runtimeState.applyTo(server.generation.pools());
             ListenerStarter starter = server.starter(config);
             for (ListenerConfig listener : config.listeners()) {
                 server.with(listener.name(), starter.start(listener, new ListenerIndex(listener.name(), graceful)));
             }
             if (config.admin().enabled()) {
-                server.admin = AdminServer.start(config.admin(), worker, server.buffers.http(), server::generation, server.runtimeState, server.metrics,
+                server.admin = AdminServer.start(config.admin(), worker, server.buffers.http(), server::generation, server.runtimeState, server.metrics, server.listenerMetrics,
                         server::rebuild);
             }
         } catch (ListenerException | IOException e) {
@@ -145,8 +149,7 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     private ListenerStarter starter(SluiceConfig config) {
-        return new ListenerStarter(worker, buffers, config.limits(), metrics::listenerTls, metrics::refusals, admission,
-                metrics::listenerAdmission);
+        return new ListenerStarter(worker, buffers, config.limits(), listenerMetrics);
     }
 
     private void logServing(SluiceConfig config) {
@@ -167,11 +170,13 @@ public final class SluiceServer implements AutoCloseable {
 
     /**
      * Swaps in a generation built from {@code config}. Everything is built before anything
-     * changes; if that fails the running generation is untouched. Listeners whose socket
-     * settings are unchanged keep their sockets (their TLS material is re-read, so renewed
-     * certificates apply without rebinding); changed ones are rebound, new ones bound,
-     * removed ones stopped after the drain timeout. Requests in flight finish on the
-     * generation they started on.
+     * changes (certificates read, TLS contexts made, new sockets bound); if that fails the
+     * running generation and listeners are untouched. A listener that keeps its bind address
+     * keeps its socket and hands it over to its new settings: new connections get them,
+     * connections already open keep theirs (and its TLS context, when settings and certificates
+     * are unchanged, so sessions resume). A listener that moves is bound at its new address
+     * before the old socket stops accepting; removed ones stop accepting and are closed after
+     * the drain timeout. Requests in flight finish on the generation they started on.
      */
     public synchronized ReloadOutcome reload(SluiceConfig config) {
         Generation old = generation;
@@ -188,59 +193,64 @@ public final class SluiceServer implements AutoCloseable {
             return refused(e.getMessage()); // a new state file that cannot be used: never start it over empty
         }
         try {
-            next = Generation.build(state.overlay(config), this::boundPort, worker, buffers.http(), old, metrics);
+            next = Generation.build(state.overlay(config), this::boundPort, worker, buffers.http(), old, metrics, listenerMetrics, rateLimiters);
         } catch (StartupException e) {
             return refused("the new configuration could not be built: " + e.getMessage());
         }
         ListenerStarter starter = starter(config);
-        boolean limitsChanged = !socketLimits(config.limits()).equals(socketLimits(old.config().limits()));
         List<String> changes = new ArrayList<>();
-        Map<String, RunningListener> bound = new LinkedHashMap<>();
-        List<RunningListener> stoppedForRebind = new ArrayList<>();
-        List<RunningListener> newlyBound = new ArrayList<>();
-        List<RunningListener> toRetire = new ArrayList<>();
+        Map<String, ListenerStarter.HandOver> handOvers = new LinkedHashMap<>();
+        Map<String, RunningListener> newlyBound = new LinkedHashMap<>();
+        List<RunningListener> leaving = new ArrayList<>(); // moved or removed: no new connections, closed after the drain
+        List<RunningListener> closedEarly = new ArrayList<>();
         try {
             for (ListenerConfig wanted : config.listeners()) {
                 RunningListener running = listeners.get(wanted.name());
-                if (running != null && !limitsChanged && sameSocket(running.config(), wanted)) {
-                    bound.put(wanted.name(), wanted.isHttps() ? starter.refreshTls(running, wanted) : running.withConfig(wanted,
-                            running.description()));
-                    continue;
+                if (running != null && running.config().bind().equals(wanted.bind())) {
+                    handOvers.put(wanted.name(), starter.prepare(running, wanted, new ListenerIndex(wanted.name(), gracefulShutdown)));
                 }
-                if (running != null) {
-                    running.stop(); // its port must be free before binding again
-                    stoppedForRebind.add(running);
+            }
+            listeners.forEach((name, running) -> {
+                if (!handOvers.containsKey(name)) {
+                    leaving.add(running);
                 }
-                RunningListener started = starter.start(wanted, new ListenerIndex(wanted.name(), gracefulShutdown));
-                newlyBound.add(started);
-                bound.put(wanted.name(), started);
-                changes.add("listener " + wanted.name() + (running != null ? " rebound" : " added"));
+            });
+            for (ListenerConfig wanted : config.listeners()) {
+                if (!handOvers.containsKey(wanted.name())) {
+                    newlyBound.put(wanted.name(), bind(starter, wanted, leaving, closedEarly));
+                }
             }
         } catch (ListenerException e) {
-            newlyBound.forEach(RunningListener::stop);
-            ListenerStarter oldStarter = starter(old.config());
-            for (RunningListener stopped : stoppedForRebind) {
-                try {
-                    with(stopped.config().name(),
-                            oldStarter.start(stopped.config(), new ListenerIndex(stopped.config().name(), gracefulShutdown)));
-                } catch (ListenerException again) {
-                    without(stopped.config().name());
-                    LOG.error("reload rollback: {}", again.getMessage());
-                }
-            }
+            newlyBound.values().forEach(RunningListener::stop);
+            rollBack(closedEarly, old.config());
             next.close();
             return refused(e.getMessage());
         }
-        for (Map.Entry<String, RunningListener> entry : listeners.entrySet()) {
-            if (!bound.containsKey(entry.getKey())) {
-                entry.getValue().stopAccepting();
-                toRetire.add(entry.getValue());
-                changes.add("listener " + entry.getKey() + " removed");
+        Map<String, RunningListener> bound = new LinkedHashMap<>();
+        for (ListenerConfig wanted : config.listeners()) {
+            ListenerStarter.HandOver handOver = handOvers.get(wanted.name());
+            if (handOver == null) {
+                bound.put(wanted.name(), newlyBound.get(wanted.name()));
+                changes.add("listener " + wanted.name() + (listeners.containsKey(wanted.name()) ? " moved to " + wanted.bind() : " added"));
+                continue;
+            }
+            if (handOver.changes()) {
+                changes.add("listener " + wanted.name() + " changed");
+            }
+            handOver.apply();
+            bound.put(wanted.name(), handOver.running());
+        }
+        List<RunningListener> toRetire = new ArrayList<>();
+        for (RunningListener gone : leaving) {
+            gone.stopAccepting();
+            toRetire.add(gone);
+            if (!bound.containsKey(gone.config().name())) {
+                changes.add("listener " + gone.config().name() + " removed");
             }
         }
         admission.configure(config.limits().maxConnections(), config.limits().maxConnectionsPerClient(),
                 config.limits().maxTlsHandshakes());
-        next.commit();
+        next.commit(rateLimiters);
         state.applyTo(next.pools()); // run-time admin changes survive the reload
         listeners = java.util.Collections.unmodifiableMap(bound); // one swap: readers see the old map or the new
         runtimeState = state;
@@ -258,25 +268,49 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     /**
-     * The limits a bound listener captured when it opened (Undertow's options, the socket's write
-     * timeout, the accept listener's timeouts): a change rebinds the listeners. The connection caps
-     * apply at once through {@link io.sluice.listener.Admission}, and the body idle timeout belongs
-     * to the generation, so changing those alone rebinds nothing.
+     * Binds a listener that is new or moves to another address, before the listener it replaces
+     * stops accepting. Only when the address is still held by a listener that is leaving (the same
+     * port on an overlapping address) does that one stop accepting first: then new connections are
+     * refused for the moment between, and the log says so.
      */
-    private static java.util.List<Object> socketLimits(io.sluice.config.LimitsConfig limits) {
-        return java.util.List.of(limits.maxHeaderSize(), limits.requestParseTimeout(), limits.idleTimeout(), limits.maxBodySize(),
-                limits.tlsHandshakeTimeout(), limits.writeTimeout(), limits.maxConcurrentStreams());
+    private RunningListener bind(ListenerStarter starter, ListenerConfig wanted, List<RunningListener> leaving,
+                                 List<RunningListener> closedEarly) throws ListenerException {
+        ListenerIndex root = new ListenerIndex(wanted.name(), gracefulShutdown);
+        try {
+            return starter.start(wanted, root);
+        } catch (ListenerException e) {
+            RunningListener holder = wanted.bind().port() == 0 ? null : leaving.stream()
+                    .filter(running -> running.address().getPort() == wanted.bind().port() && !closedEarly.contains(running))
+                    .findFirst().orElse(null);
+            if (holder == null) {
+                throw e;
+            }
+            LOG.warn("reload: listener {} cannot bind {} while listener {} holds port {}; that one stops accepting first, so new "
+                    + "connections are refused until the new socket is bound", wanted.name(), wanted.bind(), holder.config().name(),
+                    wanted.bind().port());
+            holder.stopAccepting();
+            closedEarly.add(holder);
+            return starter.start(wanted, root);
+        }
+    }
+
+    /** A refused reload had closed these listeners' sockets: bind them again as they were. */
+    private void rollBack(List<RunningListener> closedEarly, SluiceConfig running) {
+        ListenerStarter oldStarter = starter(running);
+        for (RunningListener closed : closedEarly) {
+            String name = closed.config().name();
+            try {
+                with(name, oldStarter.start(closed.config(), new ListenerIndex(name, gracefulShutdown)));
+                retirement.schedule(closed::stop, running.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ListenerException again) {
+                without(name);
+                LOG.error("reload rollback: {}", again.getMessage());
+            }
+        }
     }
 
     private void publishListenerStatistics() {
-        Map<String, io.undertow.server.ConnectorStatistics> statistics = new LinkedHashMap<>();
-        Map<String, io.sluice.listener.ListenerGate> gates = new LinkedHashMap<>();
-        listeners.forEach((name, listener) -> {
-            statistics.put(name, listener.statistics());
-            gates.put(name, listener.gate());
-        });
-        metrics.listeners(statistics);
-        metrics.gates(gates);
+        listenerMetrics.running(listeners);
     }
 
     /**
@@ -289,11 +323,11 @@ public final class SluiceServer implements AutoCloseable {
         Generation old = generation;
         Generation next;
         try {
-            next = Generation.build(runtimeState.overlay(fileConfig), this::boundPort, worker, buffers.http(), old, metrics);
+            next = Generation.build(runtimeState.overlay(fileConfig), this::boundPort, worker, buffers.http(), old, metrics, listenerMetrics, rateLimiters);
         } catch (StartupException e) {
             return refused("the pools could not be rebuilt: " + e.getMessage());
         }
-        next.commit();
+        next.commit(rateLimiters);
         runtimeState.applyTo(next.pools());
         generation = next;
         retire(old, fileConfig.drainTimeout().toMillis(), List.of());
@@ -323,7 +357,7 @@ public final class SluiceServer implements AutoCloseable {
                 admin = null;
             }
             if (config.admin().enabled()) {
-                admin = AdminServer.start(config.admin(), worker, buffers.http(), this::generation, runtimeState, metrics, this::rebuild);
+                admin = AdminServer.start(config.admin(), worker, buffers.http(), this::generation, runtimeState, metrics, listenerMetrics, this::rebuild);
             }
             changes.add("admin listener " + (config.admin().enabled() ? "rebound" : "removed"));
         } catch (IOException e) {
@@ -340,20 +374,6 @@ public final class SluiceServer implements AutoCloseable {
     private static ReloadOutcome refused(String why) {
         LOG.error("reload refused, the running configuration stays: {}", why);
         return new ReloadOutcome(false, why);
-    }
-
-    /**
-     * Same socket: same bind, protocol, HTTP/2, h2c, max-connections and TLS engine, protocols and
-     * suites (certificates may differ).
-     */
-    private static boolean sameSocket(ListenerConfig running, ListenerConfig wanted) {
-        if (!running.bind().equals(wanted.bind()) || running.http2() != wanted.http2() || running.isHttps() != wanted.isHttps()
-                || running.h2c() != wanted.h2c() || running.maxConnections() != wanted.maxConnections()) {
-            return false;
-        }
-        return !wanted.isHttps() || (running.tls().engine() == wanted.tls().engine()
-                && running.tls().protocols().equals(wanted.tls().protocols())
-                && running.tls().cipherSuites().equals(wanted.tls().cipherSuites()));
     }
 
     /** The address a listener is bound to (its real port when the config asked for port 0). */

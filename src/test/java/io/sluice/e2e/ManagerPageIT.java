@@ -3,7 +3,7 @@ package io.sluice.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sluice.admin.PasswordHash;
+import io.sluice.auth.PasswordHash;
 import io.sluice.testing.HeadlessChromium;
 import io.sluice.testing.Http;
 import io.sluice.testing.Node;

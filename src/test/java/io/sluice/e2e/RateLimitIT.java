@@ -57,6 +57,32 @@ class RateLimitIT {
         }
     }
 
+    /** A reload that leaves a limit's settings as they were keeps its buckets: nobody gets a fresh burst. */
+    @Test
+    void aReloadKeepsTheBucketsOfUnchangedLimitsAndAChangedLimitStartsAnew() throws Exception {
+        String config = """
+                sluice {
+                  listeners = [ { name = http, bind = "127.0.0.1:0" } ]
+                  rate-limit { per-client = "1/m", burst = 1 }
+                  routes = [ { prefix = "/", pool = app }
+                             { prefix = "/api/", pool = app, rate-limit { per-client = "1/m", burst = 0 } } ]
+                  pools { app { members = [ { url = "%s" }, %s ] } }
+                }
+                """;
+        try (RecordingBackend member = RecordingBackend.answering("ok");
+             RecordingBackend other = RecordingBackend.answering("ok");
+             RunningSluice sluice = RunningSluice.start(dir, config.formatted(member.url(), ""))) {
+            int port = sluice.port("http");
+            assertEquals(200, status(port, "/api/a"));
+            assertEquals(200, status(port, "/b"));
+            assertEquals(429, status(port, "/c"), "the Sluice-wide burst is spent");
+            assertTrue(sluice.reload(config.formatted(member.url(), "{ url = \"" + other.url() + "\" }")).applied());
+            assertEquals(429, status(port, "/d"), "the Sluice-wide limit kept its buckets across the reload");
+            assertTrue(sluice.reload(config.replace("burst = 1", "burst = 3").formatted(member.url(), "")).applied());
+            assertEquals(200, status(port, "/e"), "changed settings start new buckets");
+        }
+    }
+
     @Test
     void aRoutesLimitAppliesToThatRouteOnly() throws Exception {
         try (RecordingBackend member = RecordingBackend.answering("ok");

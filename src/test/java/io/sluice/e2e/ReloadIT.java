@@ -41,6 +41,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -121,6 +123,48 @@ class ReloadIT {
         assertTrue(servedCertificate(port).getSubjectX500Principal().getName().contains("renewed.test"));
     }
 
+    /**
+     * TLS sessions resume across a reload that leaves the listener's TLS settings and certificate
+     * as they were (the context, its session cache and ticket keys are kept), and start anew after
+     * a reload that renews the certificate. Checked with the openssl client's own verdict.
+     */
+    @ParameterizedTest(name = "engine = {0}, {1}")
+    @CsvSource({"jdk, -tls1_2", "jdk, -tls1_3", "openssl, -tls1_2", "openssl, -tls1_3"})
+    void tlsSessionsResumeAcrossAReload(String engine, String protocol) throws Exception {
+        Node a = node("a", Node.Sessions.NONE, 0);
+        Node b = node("b", Node.Sessions.NONE, 0);
+        TestCertificates.PemFiles cert = TestCertificates.write(dir, "RSA", "localhost");
+        String https = "{ name = https, bind = \"127.0.0.1:0\", tls { engine = " + engine + ", " + cert.hocon() + " } }";
+        RunningSluice sluice = start(config(https, "", a.url()));
+        int port = sluice.port("https");
+        Path session = dir.resolve("session.pem");
+        assertTrue(openssl(port, protocol, "-sess_out", session).contains("New, TLS"), "the first handshake is a full one");
+        assertTrue(openssl(port, protocol, "-sess_in", session).contains("Reused, TLS"), "resumed before any reload");
+
+        assertTrue(sluice.reload(config(https, "", b.url())).applied());
+        assertTrue(sluice.reload(config(https, "connect-timeout = 3s", b.url())).applied());
+        String afterReload = openssl(port, protocol, "-sess_in", session);
+        assertTrue(afterReload.contains("Reused, TLS"), "resumed after two reloads:\n" + afterReload);
+
+        io.sluice.tls.SelfSignedCertificate.writePem(io.sluice.tls.SelfSignedCertificate.generate("RSA", List.of("localhost"),
+                java.time.Duration.ofDays(1)), cert.certificate(), cert.key());
+        assertTrue(sluice.reload(config(https, "", b.url())).applied());
+        assertTrue(openssl(port, protocol, "-sess_in", session).contains("New, TLS"), "a renewed certificate starts new sessions");
+    }
+
+    /** One openssl s_client handshake (and a moment to take the TLS 1.3 ticket); what it printed. */
+    private static String openssl(int port, String protocol, String sessionOption, Path session) throws Exception {
+        Process process = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername", "localhost",
+                protocol, sessionOption, session.toString(), "-ign_eof")
+                .redirectErrorStream(true).start();
+        // TLS 1.3 tickets come after the handshake: send a request and let the answer (and the ticket) arrive before quitting
+        process.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        process.getOutputStream().flush();
+        assertTrue(process.waitFor(20, TimeUnit.SECONDS), "openssl s_client did not finish");
+        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
     private static X509Certificate servedCertificate(int port) throws Exception {
         try (SSLSocket socket = (SSLSocket) Http.trustingContext().getSocketFactory().createSocket("127.0.0.1", port)) {
             socket.startHandshake();
@@ -154,6 +198,29 @@ class ReloadIT {
         Thread.sleep(300);
         assertTrue(sluice.reload(config(HTTP, "", slow.url())).applied());
         assertFalse(portAnswers(extraPort), "the removed listener accepts new connections while it drains");
+        HttpResponse<String> finished = inFlight.get(20, TimeUnit.SECONDS);
+        assertEquals(200, finished.statusCode());
+        assertEquals("slow", finished.body());
+    }
+
+    @Test
+    void aListenerMovedToAnotherPortServesThereWhileItsRequestInFlightFinishesOnTheOld() throws Exception {
+        Node slow = node("slow", Node.Sessions.NONE, 1500);
+        RunningSluice sluice = start(config(HTTP, "", slow.url()));
+        int oldPort = sluice.port("http");
+        int newPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            newPort = probe.getLocalPort();
+        }
+        CompletableFuture<HttpResponse<String>> inFlight = Http.client().sendAsync(
+                HttpRequest.newBuilder(sluice.uri("http", "/slow")).build(), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        var outcome = sluice.reload(config("{ name = http, bind = \"127.0.0.1:" + newPort + "\" }", "", slow.url()));
+        assertTrue(outcome.applied(), outcome.summary());
+        assertTrue(outcome.summary().contains("listener http moved to 127.0.0.1:" + newPort), outcome.summary());
+        assertEquals(newPort, sluice.port("http"));
+        assertFalse(portAnswers(oldPort), "the old address still accepts connections");
+        assertEquals("slow", Http.get(Http.client(), sluice.uri("http", "/")).body());
         HttpResponse<String> finished = inFlight.get(20, TimeUnit.SECONDS);
         assertEquals(200, finished.statusCode());
         assertEquals("slow", finished.body());

@@ -3,7 +3,7 @@ package io.sluice.listener;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.sluice.http.Refusal;
+import io.sluice.syntax.Refusal;
 import io.sluice.http.Refusals;
 import java.io.IOException;
 import java.lang.reflect.Proxy;

@@ -1,4 +1,4 @@
-package io.sluice.http;
+package io.sluice.syntax;
 
 /**
  * The authority of a request ({@code Host}, HTTP/2 {@code :authority}) as RFC 9110 §7.2 and

@@ -1,5 +1,6 @@
-package io.sluice.log;
+package io.sluice.syntax;
 
+import io.sluice.syntax.LogEscape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 

@@ -1,4 +1,4 @@
-package io.sluice.log;
+package io.sluice.syntax;
 
 /**
  * Escapes client-controlled text for the access log the way NGINX's default

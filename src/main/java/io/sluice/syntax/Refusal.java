@@ -1,4 +1,4 @@
-package io.sluice.http;
+package io.sluice.syntax;
 
 /**
  * Why Sluice refused a request before routing it: the {@code reason} label of

@@ -1,5 +1,7 @@
-package io.sluice.http;
+package io.sluice.syntax;
 
+import io.sluice.syntax.ServerNames;
+import io.sluice.syntax.Authority;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package io.sluice.http;
+package io.sluice.syntax;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,11 @@
-package io.sluice.metrics;
+package io.sluice.admin;
 
+import io.sluice.metrics.PoolMetrics;
+import io.sluice.metrics.SluiceMetrics;
+import io.sluice.metrics.MemberMetrics;
+import io.sluice.listener.ListenerTlsMetrics;
+import io.sluice.listener.ListenerAdmissionMetrics;
+import io.sluice.listener.ListenerMetrics;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Snapshot;
 import io.sluice.pool.Member;
@@ -15,35 +21,35 @@ public final class PrometheusText {
     private PrometheusText() {
     }
 
-    public static String render(SluiceMetrics metrics, Collection<Pool> pools) {
+    public static String render(SluiceMetrics metrics, ListenerMetrics listenerMetrics, Collection<Pool> pools) {
         StringBuilder out = new StringBuilder(8192);
         header(out, "sluice_member_requests_total", "counter", "Requests a member served.");
         for (MemberMetrics m : metrics.members()) {
-            sample(out, "sluice_member_requests_total", labels(m), m.requests.getCount());
+            sample(out, "sluice_member_requests_total", labels(m), m.requests().getCount());
         }
         header(out, "sluice_member_responses_total", "counter", "Responses a member gave, by status class.");
         for (MemberMetrics m : metrics.members()) {
             for (int i = 0; i < 5; i++) {
-                sample(out, "sluice_member_responses_total", labels(m) + ",class=\"" + (i + 1) + "xx\"", m.responsesByClass[i].getCount());
+                sample(out, "sluice_member_responses_total", labels(m) + ",class=\"" + (i + 1) + "xx\"", m.responsesByClass()[i].getCount());
             }
         }
         header(out, "sluice_member_request_duration_seconds", "summary", "Time from request start to completion, per member.");
         for (MemberMetrics m : metrics.members()) {
-            Snapshot snapshot = m.requests.getSnapshot();
+            Snapshot snapshot = m.requests().getSnapshot();
             for (double quantile : new double[] {0.5, 0.9, 0.99}) {
                 sample(out, "sluice_member_request_duration_seconds", labels(m) + ",quantile=\"" + quantile + "\"",
                         snapshot.getValue(quantile) / 1e9);
             }
-            sample(out, "sluice_member_request_duration_seconds_sum", labels(m), m.latencyNanosSum.sum() / 1e9);
-            sample(out, "sluice_member_request_duration_seconds_count", labels(m), m.requests.getCount());
+            sample(out, "sluice_member_request_duration_seconds_sum", labels(m), m.latencyNanosSum().sum() / 1e9);
+            sample(out, "sluice_member_request_duration_seconds_count", labels(m), m.requests().getCount());
         }
         header(out, "sluice_member_sticky_hits_total", "counter", "Requests sent to the member their session names.");
         for (MemberMetrics m : metrics.members()) {
-            sample(out, "sluice_member_sticky_hits_total", labels(m), m.stickyHits.getCount());
+            sample(out, "sluice_member_sticky_hits_total", labels(m), m.stickyHits().getCount());
         }
         header(out, "sluice_member_failovers_total", "counter", "Requests a member served for a session whose own member could not.");
         for (MemberMetrics m : metrics.members()) {
-            sample(out, "sluice_member_failovers_total", labels(m), m.failovers.getCount());
+            sample(out, "sluice_member_failovers_total", labels(m), m.failovers().getCount());
         }
         header(out, "sluice_member_in_flight", "gauge", "Requests a member is serving now.");
         pools.forEach(pool -> pool.members().forEach(member -> sample(out, "sluice_member_in_flight", labels(pool, member), member.inFlight())));
@@ -62,31 +68,31 @@ public final class PrometheusText {
         });
         header(out, "sluice_pool_redirects_rewritten_total", "counter", "Backend redirects rewritten to the public URL.");
         for (PoolMetrics p : metrics.pools()) {
-            sample(out, "sluice_pool_redirects_rewritten_total", "pool=\"" + escape(p.pool) + "\"", p.redirectsRewritten.getCount());
+            sample(out, "sluice_pool_redirects_rewritten_total", "pool=\"" + escape(p.pool()) + "\"", p.redirectsRewritten().getCount());
         }
         header(out, "sluice_pool_redirect_leaks_total", "counter", "Redirects still naming an internal origin after rewriting.");
         for (PoolMetrics p : metrics.pools()) {
-            sample(out, "sluice_pool_redirect_leaks_total", "pool=\"" + escape(p.pool) + "\"", p.redirectLeaks.getCount());
+            sample(out, "sluice_pool_redirect_leaks_total", "pool=\"" + escape(p.pool()) + "\"", p.redirectLeaks().getCount());
         }
         header(out, "sluice_pool_attempt_failures_total", "counter",
                 "Attempts that ended without a response head, by cause (connect-failure: nothing was sent).");
         for (PoolMetrics p : metrics.pools()) {
             for (io.sluice.config.RetryPolicy.Cause cause : io.sluice.config.RetryPolicy.Cause.values()) {
-                sample(out, "sluice_pool_attempt_failures_total", "pool=\"" + escape(p.pool) + "\",cause=\"" + cause.configName() + "\"",
+                sample(out, "sluice_pool_attempt_failures_total", "pool=\"" + escape(p.pool()) + "\",cause=\"" + cause.configName() + "\"",
                         p.attemptFailures(cause));
             }
         }
         header(out, "sluice_pool_retries_total", "counter", "Extra attempts on another member, by the cause of the failed one.");
         for (PoolMetrics p : metrics.pools()) {
             for (io.sluice.config.RetryPolicy.Cause cause : io.sluice.config.RetryPolicy.Cause.values()) {
-                sample(out, "sluice_pool_retries_total", "pool=\"" + escape(p.pool) + "\",cause=\"" + cause.configName() + "\"",
+                sample(out, "sluice_pool_retries_total", "pool=\"" + escape(p.pool()) + "\",cause=\"" + cause.configName() + "\"",
                         p.retries(cause));
             }
         }
         header(out, "sluice_pool_overflows_total", "counter", "Requests answered 503 at once because the pool was at a limit.");
         for (PoolMetrics p : metrics.pools()) {
             for (PoolMetrics.Limit limit : PoolMetrics.Limit.values()) {
-                sample(out, "sluice_pool_overflows_total", "pool=\"" + escape(p.pool) + "\",limit=\"" + limit.configName() + "\"",
+                sample(out, "sluice_pool_overflows_total", "pool=\"" + escape(p.pool()) + "\",limit=\"" + limit.configName() + "\"",
                         p.overflows(limit));
             }
         }
@@ -95,7 +101,7 @@ public final class PrometheusText {
                 counter.getCount()));
         header(out, "sluice_route_requests_total", "counter", "Requests a route matched.");
         metrics.routes().forEach((route, counter) -> sample(out, "sluice_route_requests_total", "route=\"" + escape(route) + "\"", counter.getCount()));
-        Map<String, io.undertow.server.ConnectorStatistics> listeners = metrics.listeners();
+        Map<String, io.undertow.server.ConnectorStatistics> listeners = listenerMetrics.statistics();
         header(out, "sluice_listener_connections", "gauge", "Client connections open now.");
         listeners.forEach((name, stats) -> sample(out, "sluice_listener_connections", listener(name), stats.getActiveConnections()));
         header(out, "sluice_listener_requests_total", "counter", "Requests a listener received.");
@@ -107,51 +113,51 @@ public final class PrometheusText {
         header(out, "sluice_listener_sent_bytes_total", "counter", "Bytes sent to clients.");
         listeners.forEach((name, stats) -> sample(out, "sluice_listener_sent_bytes_total", listener(name), stats.getBytesSent()));
         header(out, "sluice_listener_tls_handshakes_total", "counter", "TLS handshakes an https listener completed, full or resumed.");
-        for (ListenerTlsMetrics l : metrics.tlsListeners()) {
-            sample(out, "sluice_listener_tls_handshakes_total", listener(l.listener), l.handshakes.getCount());
+        for (ListenerTlsMetrics l : listenerMetrics.tls()) {
+            sample(out, "sluice_listener_tls_handshakes_total", listener(l.listener()), l.handshakes().getCount());
         }
         header(out, "sluice_listener_tls_handshake_failures_total", "counter",
                 "TLS handshakes that failed, or that the client began and left unfinished.");
-        for (ListenerTlsMetrics l : metrics.tlsListeners()) {
-            sample(out, "sluice_listener_tls_handshake_failures_total", listener(l.listener), l.handshakeFailures.getCount());
+        for (ListenerTlsMetrics l : listenerMetrics.tls()) {
+            sample(out, "sluice_listener_tls_handshake_failures_total", listener(l.listener()), l.handshakeFailures().getCount());
         }
         header(out, "sluice_listener_requests_refused_total", "counter",
                 "Requests a listener refused before routing (malformed, ambiguous or misdirected), by reason.");
-        for (io.sluice.http.Refusals r : metrics.listenerRefusals()) {
-            for (io.sluice.http.Refusal reason : io.sluice.http.Refusal.values()) {
+        for (io.sluice.http.Refusals r : listenerMetrics.refusals()) {
+            for (io.sluice.syntax.Refusal reason : io.sluice.syntax.Refusal.values()) {
                 sample(out, "sluice_listener_requests_refused_total", listener(r.listener()) + ",reason=\"" + reason.label() + "\"",
                         r.count(reason));
             }
         }
         header(out, "sluice_listener_connections_open", "gauge", "Client connections holding a place in the listener's max-connections now.");
-        metrics.gates().forEach((name, gate) -> sample(out, "sluice_listener_connections_open", listener(name), gate.open()));
+        listenerMetrics.gates().forEach((name, gate) -> sample(out, "sluice_listener_connections_open", listener(name), gate.open()));
         header(out, "sluice_listener_connections_refused_total", "counter",
                 "New connections reset at once over a connection limit, by limit: the listener's, the total, per client, or TLS handshakes in progress.");
-        for (ListenerAdmissionMetrics l : metrics.admissionListeners()) {
+        for (ListenerAdmissionMetrics l : listenerMetrics.admissionEvents()) {
             for (io.sluice.listener.Admission.Refusal why : io.sluice.listener.Admission.Refusal.values()) {
-                sample(out, "sluice_listener_connections_refused_total", listener(l.listener) + ",limit=\"" + why.label() + "\"",
-                        l.refused[why.ordinal()].getCount());
+                sample(out, "sluice_listener_connections_refused_total", listener(l.listener()) + ",limit=\"" + why.label() + "\"",
+                        l.refused()[why.ordinal()].getCount());
             }
         }
         header(out, "sluice_listener_tls_handshake_timeouts_total", "counter",
                 "TLS connections closed for not completing the handshake within limits.tls-handshake-timeout.");
-        for (ListenerAdmissionMetrics l : metrics.admissionListeners()) {
-            sample(out, "sluice_listener_tls_handshake_timeouts_total", listener(l.listener), l.handshakeTimeouts.getCount());
+        for (ListenerAdmissionMetrics l : listenerMetrics.admissionEvents()) {
+            sample(out, "sluice_listener_tls_handshake_timeouts_total", listener(l.listener()), l.handshakeTimeouts().getCount());
         }
         header(out, "sluice_listener_silent_connections_closed_total", "counter",
                 "Plain connections closed for sending no byte within limits.request-parse-timeout.");
-        for (ListenerAdmissionMetrics l : metrics.admissionListeners()) {
-            sample(out, "sluice_listener_silent_connections_closed_total", listener(l.listener), l.silentClosed.getCount());
+        for (ListenerAdmissionMetrics l : listenerMetrics.admissionEvents()) {
+            sample(out, "sluice_listener_silent_connections_closed_total", listener(l.listener()), l.silentConnectionsClosed().getCount());
         }
         header(out, "sluice_listener_http2_streams_refused_total", "counter",
                 "HTTP/2 streams refused (RST_STREAM REFUSED_STREAM) over limits.http2-max-concurrent-streams.");
-        for (ListenerAdmissionMetrics l : metrics.admissionListeners()) {
-            sample(out, "sluice_listener_http2_streams_refused_total", listener(l.listener), l.streamsRefused.getCount());
+        for (ListenerAdmissionMetrics l : listenerMetrics.admissionEvents()) {
+            sample(out, "sluice_listener_http2_streams_refused_total", listener(l.listener()), l.streamsRefused().getCount());
         }
         header(out, "sluice_request_body_idle_timeouts_total", "counter",
                 "Request bodies aborted after receiving nothing for limits.body-idle-timeout.");
         sample(out, "sluice_request_body_idle_timeouts_total", null, metrics.bodyIdleTimeouts().getCount());
-        io.sluice.listener.Admission admission = metrics.admission();
+        io.sluice.listener.Admission admission = listenerMetrics.admission();
         if (admission != null) {
             header(out, "sluice_connections_open", "gauge", "Client connections open on all traffic listeners.");
             sample(out, "sluice_connections_open", null, admission.open());
@@ -201,7 +207,7 @@ public final class PrometheusText {
     }
 
     private static String labels(MemberMetrics m) {
-        return "pool=\"" + escape(m.pool) + "\",member=\"" + escape(m.member) + "\"";
+        return "pool=\"" + escape(m.pool()) + "\",member=\"" + escape(m.member()) + "\"";
     }
 
     private static String labels(Pool pool, Member member) {

@@ -1,4 +1,4 @@
-package io.sluice.http;
+package io.sluice.syntax;
 
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;

@@ -1,4 +1,4 @@
-package io.sluice.admin;
+package io.sluice.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

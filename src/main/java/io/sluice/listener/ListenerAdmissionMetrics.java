@@ -1,4 +1,4 @@
-package io.sluice.metrics;
+package io.sluice.listener;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
@@ -46,5 +46,26 @@ public final class ListenerAdmissionMetrics implements AdmissionEvents {
     @Override
     public void streamRefused() {
         streamsRefused.inc();
+    }
+
+    public String listener() {
+        return listener;
+    }
+
+    public Counter[] refused() {
+        return refused;
+    }
+
+    public Counter handshakeTimeouts() {
+        return handshakeTimeouts;
+    }
+
+    /** Silent plain connections closed so far (the event itself is {@link #silentClosed()}). */
+    public Counter silentConnectionsClosed() {
+        return silentClosed;
+    }
+
+    public Counter streamsRefused() {
+        return streamsRefused;
     }
 }

@@ -1,4 +1,4 @@
-package io.sluice.metrics;
+package io.sluice.listener;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
@@ -28,5 +28,17 @@ public final class ListenerTlsMetrics implements HandshakeOutcomes {
     @Override
     public void failed() {
         handshakeFailures.inc();
+    }
+
+    public String listener() {
+        return listener;
+    }
+
+    public Counter handshakes() {
+        return handshakes;
+    }
+
+    public Counter handshakeFailures() {
+        return handshakeFailures;
     }
 }

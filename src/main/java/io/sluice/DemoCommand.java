@@ -1,11 +1,11 @@
-package io.sluice.demo;
+package io.sluice;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.sluice.Sluice;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
+import io.sluice.demo.DemoBackend;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
@@ -15,18 +15,18 @@ import java.nio.file.Path;
  * https://localhost:8443 with a self-signed certificate, http://localhost:8080
  * redirecting to it.
  */
-public final class Demo {
+public final class DemoCommand {
     static final String HOST = "127.0.0.1";
     static final int NODE1_PORT = 18081;
     static final int NODE2_PORT = 18082;
 
-    private Demo() {
+    private DemoCommand() {
     }
 
     public static int run(PrintStream out, PrintStream err) {
         SluiceConfig config;
         try {
-            Config parsed = ConfigFactory.parseResources(Demo.class.getClassLoader(), "demo.conf");
+            Config parsed = ConfigFactory.parseResources(DemoCommand.class.getClassLoader(), "demo.conf");
             config = ConfigLoader.load(parsed, Path.of("demo.conf"), Path.of("."));
         } catch (ConfigException e) {
             Sluice.printProblems(e, Path.of("demo.conf"), err);
