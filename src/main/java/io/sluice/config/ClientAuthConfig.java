@@ -9,23 +9,29 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 
 /**
- * An https listener's client-certificate settings (tls.client-auth, client-ca, client-crl).
+ * An https listener's client-certificate settings (tls.client-auth, client-ca, client-crl), with
+ * the certificates and CRLs as read from those files when the configuration was loaded. Holding
+ * the contents (certificates and CRLs compare by their encoding) makes a renewed CRL or CA
+ * bundle a changed TLS setting, so a reload builds the listener a new TLS context for it even
+ * though the paths stayed the same.
  *
- * @param ca  PEM bundle of the CAs whose client certificates are accepted; null when mode is NONE
- * @param crl PEM or DER CRLs checked for revocation; null for none
+ * @param ca           PEM bundle of the CAs whose client certificates are accepted; null when mode is NONE
+ * @param crl          PEM or DER CRLs checked for revocation; null for none
+ * @param certificates the CA certificates read from {@code ca}
+ * @param crls         the CRLs read from {@code crl}
  */
-public record ClientAuthConfig(ClientAuthMode mode, Path ca, Path crl) {
+public record ClientAuthConfig(ClientAuthMode mode, Path ca, Path crl, List<X509Certificate> certificates, List<X509CRL> crls) {
 
-    public static final ClientAuthConfig NONE = new ClientAuthConfig(ClientAuthMode.NONE, null, null);
+    public static final ClientAuthConfig NONE = new ClientAuthConfig(ClientAuthMode.NONE, null, null, List.of(), List.of());
 
-    /** Reads the CA bundle and CRLs (again, on every start and reload: a CRL is replaced as it is renewed). */
-    public ClientTrust load() throws TlsMaterialException {
-        if (mode == ClientAuthMode.NONE) {
-            return ClientTrust.NONE;
-        }
-        List<X509Certificate> cas = ClientTrust.caCertificates(ca);
-        List<X509CRL> crls = crl == null ? List.of() : ClientTrust.crls(crl, cas);
-        return ClientTrust.of(mode, cas, crls, describe());
+    public ClientAuthConfig {
+        certificates = List.copyOf(certificates);
+        crls = List.copyOf(crls);
+    }
+
+    /** The trust the listener's TLS context verifies client certificates with. */
+    public ClientTrust trust() throws TlsMaterialException {
+        return ClientTrust.of(mode, certificates, crls, describe());
     }
 
     /** For the log and sluice check: "client certificates required (CA ..., CRL ...)", or "". */

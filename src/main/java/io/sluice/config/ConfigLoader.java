@@ -23,6 +23,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -342,16 +343,17 @@ public final class ConfigLoader {
             cas = ClientTrust.caCertificates(ca);
         } catch (TlsMaterialException e) {
             tls.error("client-ca", e.getMessage(), null);
-            return new ClientAuthConfig(mode, ca, crl);
+            return ClientAuthConfig.NONE;
         }
+        List<X509CRL> crls = List.of();
         if (crl != null) {
             try {
-                ClientTrust.crls(crl, cas);
+                crls = ClientTrust.crls(crl, cas);
             } catch (TlsMaterialException e) {
                 tls.error("client-crl", e.getMessage(), null);
             }
         }
-        return new ClientAuthConfig(mode, ca, crl);
+        return new ClientAuthConfig(mode, ca, crl, cas, crls);
     }
 
     private CertificateSource certificateSource(Section section, String where) {
@@ -396,15 +398,9 @@ public final class ConfigLoader {
         if (materials.size() != config.certificates().size() || config.protocols().isEmpty() || config.cipherSuites().isEmpty()) {
             return;
         }
-        ClientTrust clientTrust;
-        try {
-            clientTrust = config.clientAuth().load();
-        } catch (TlsMaterialException e) {
-            return; // reported under client-ca or client-crl by readClientAuth
-        }
         try {
             ServerTlsFactory.create(listenerName, new ServerTlsSettings(config.engine(), config.protocols(), config.cipherSuites(),
-                    List.of("h2", "http/1.1"), clientTrust), materials);
+                    List.of("h2", "http/1.1"), config.clientAuth().trust()), materials);
         } catch (TlsMaterialException e) {
             tls.error("engine", e.getMessage(), null);
         }

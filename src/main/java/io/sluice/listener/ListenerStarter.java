@@ -238,7 +238,7 @@ public final class ListenerStarter {
             throws ListenerException {
         try {
             return ServerTlsFactory.create(name, new ServerTlsSettings(tls.engine(), tls.protocols(), tls.cipherSuites(),
-                    List.of("h2", "http/1.1"), tls.clientAuth().load()), materials);
+                    List.of("h2", "http/1.1"), tls.clientAuth().trust()), materials);
         } catch (TlsMaterialException e) {
             throw new ListenerException("listener " + name + ": " + e.getMessage());
         }

@@ -60,7 +60,8 @@ class ClientCertificateConfigTest {
             ClientAuthConfig clientAuth = config.listeners().get(0).tls().clientAuth();
             assertEquals(ClientAuthMode.REQUIRED, clientAuth.mode());
             assertEquals(crl, clientAuth.crl());
-            assertTrue(clientAuth.load().enabled());
+            assertEquals(1, clientAuth.crls().size());
+            assertTrue(clientAuth.trust().enabled());
         }
         assertEquals(ClientAuthConfig.NONE, load(https("self-signed = [x]") + ROUTE + POOL).listeners().get(0).tls().clientAuth());
     }
