@@ -293,9 +293,8 @@ public final class ReverseRewriter {
      * Maps the path starting at {@code pathStart} and keeps everything from the first '?'
      * or '#' on. With a {@code scheme} the result is absolute on the public origin (and
      * the origin alone counts as a change), mapped through the most specific route of any
-     * pool that knows the URL's origin (at equal length this pool's, then the others' in
-     * order); without, it stays relative and only this pool's routes apply (the member that
-     * answered is this pool's).
+     * pool that knows the URL's origin (see {@link #moreSpecific}); without, it stays
+     * relative and only this pool's routes apply (the member that answered is this pool's).
      */
     private String mapPath(String v, int pathStart, String scheme, String authority,
                            boolean https, int hostStart, int hostEnd, int port) {
