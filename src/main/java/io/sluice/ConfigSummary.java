@@ -58,6 +58,9 @@ final class ConfigSummary {
             if (pool.sticky().enabled()) {
                 out.append(", sticky ").append(pool.sticky().modes().stream().map(mode -> mode.name().toLowerCase())
                         .collect(Collectors.joining("+"))).append(" on ").append(String.join("/", pool.sticky().cookies()));
+                if (pool.sticky().has(io.sluice.config.StickyConfig.AffinityMode.INSERT)) {
+                    out.append(", inserts ").append(pool.sticky().insert().cookie());
+                }
                 if (!pool.sticky().failover()) {
                     out.append(" (no failover)");
                 }

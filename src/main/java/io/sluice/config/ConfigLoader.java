@@ -28,6 +28,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -764,6 +765,8 @@ public final class ConfigLoader {
         List<RouteConfig> routes = new ArrayList<>();
         Map<String, Section> names = new HashMap<>();
         Map<String, Section> matches = new HashMap<>();
+        List<RouteConfig> inserting = new ArrayList<>();
+        Set<String> clashes = new HashSet<>();
         for (Section route : root.sections("routes", root.defaultsOf("route-defaults"))) {
             String prefix = route.string("prefix");
             if (prefix.isEmpty()) {
@@ -837,11 +840,42 @@ public final class ConfigLoader {
                             root.problems()));
                 }
             }
-            routes.add(new RouteConfig(name, prefix, host.isEmpty() ? null : host, pool.isEmpty() ? null : pool,
+            RouteConfig built = new RouteConfig(name, prefix, host.isEmpty() ? null : host, pool.isEmpty() ? null : pool,
                     rewrite.isEmpty() ? null : rewrite, status, methods(route, "deny-methods"), retry, rateLimit,
-                    status != 0 ? null : certificateHeader));
+                    status != 0 ? null : certificateHeader);
+            routes.add(built);
+            if (target != null && target.sticky().has(StickyConfig.AffinityMode.INSERT)) {
+                insertCookieClash(route, built, target, inserting, pools, clashes);
+                inserting.add(built);
+            }
         }
         return routes;
+    }
+
+    /**
+     * Two pools inserting the same affinity cookie for one host (APIM and IS on one public
+     * name, both with insert) overwrite each other's cookie in the browser, and each pool
+     * then takes the other's member id for a client without affinity: sessions flap
+     * between members. Reported once per pair of pools, at the route that brings them
+     * together.
+     */
+    private static void insertCookieClash(Section route, RouteConfig built, PoolConfig target, List<RouteConfig> inserting,
+                                          Map<String, PoolConfig> pools, Set<String> clashes) {
+        StickyConfig.Insert insert = target.sticky().insert();
+        for (RouteConfig earlier : inserting) {
+            PoolConfig other = pools.get(earlier.pool());
+            StickyConfig.Insert otherInsert = other.sticky().insert();
+            boolean sameHost = built.host() == null || earlier.host() == null || built.host().equals(earlier.host());
+            boolean overlappingPaths = insert.path().startsWith(otherInsert.path()) || otherInsert.path().startsWith(insert.path());
+            if (other != target && sameHost && overlappingPaths && insert.cookie().equals(otherInsert.cookie())
+                    && clashes.add(other.name() + " " + target.name())) {
+                route.error("pool", "pools \"" + other.name() + "\" and \"" + target.name() + "\" both insert the affinity cookie "
+                                + insert.cookie() + (built.host() == null ? "" : " on host " + built.host())
+                                + ": the browser keeps only one, and sessions lose their member",
+                        "give one its own name, e.g. pools." + target.name() + ".sticky.insert.cookie = "
+                                + insert.cookie() + "_" + target.name().toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"));
+            }
+        }
     }
 
     // ---------------------------------------------------------------- shared

@@ -31,14 +31,23 @@ final class ResponseRewriting implements ResponseCommitListener {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ResponseRewriting.class);
 
-    private final ReverseRewriter rewriter;
+    /** For requests to a host that no route names. */
+    private final ReverseRewriter anyHost;
+    /** The route hosts and, at the same index, the rewriter that sees their routes. */
+    private final String[] routeHosts;
+    private final ReverseRewriter[] hostRewriters;
     private final java.util.Set<String> warnedOrigins = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Pool pool;
     private final long websocketIdleMillis;
     private final String retryAfterSeconds;
 
-    ResponseRewriting(ReverseRewriter rewriter, Pool pool) {
-        this.rewriter = rewriter;
+    ResponseRewriting(ReverseRewriter anyHost, String[] routeHosts, ReverseRewriter[] hostRewriters, Pool pool) {
+        if (routeHosts.length != hostRewriters.length) {
+            throw new IllegalArgumentException("one rewriter per route host");
+        }
+        this.anyHost = anyHost;
+        this.routeHosts = routeHosts;
+        this.hostRewriters = hostRewriters;
         this.pool = pool;
         this.websocketIdleMillis = pool.config().websocketIdleTimeout().toMillis();
         this.retryAfterSeconds = Long.toString(Math.max(1, pool.config().retryAfter().toSeconds()));
@@ -70,7 +79,8 @@ final class ResponseRewriting implements ResponseCommitListener {
             afterRewriting(exchange, trace, relayed, scheme);
             return;
         }
-        boolean locationRewritten = rewriteUrlHeader(headers, Headers.LOCATION, scheme, authority);
+        ReverseRewriter rewriter = rewriterFor(exchange);
+        boolean locationRewritten = rewriteUrlHeader(rewriter, headers, Headers.LOCATION, scheme, authority);
         if (relayed && exchange.getStatusCode() / 100 == 3) {
             String location = headers.getFirst(Headers.LOCATION);
             if (location != null && rewriter.isInternal(location)) {
@@ -85,7 +95,7 @@ final class ResponseRewriting implements ResponseCommitListener {
                 }
             }
         }
-        rewriteUrlHeader(headers, Headers.CONTENT_LOCATION, scheme, authority);
+        rewriteUrlHeader(rewriter, headers, Headers.CONTENT_LOCATION, scheme, authority);
         String refresh = headers.getFirst(REFRESH);
         if (refresh != null) {
             String rewritten = rewriter.rewriteRefresh(refresh, scheme, authority);
@@ -153,7 +163,21 @@ final class ResponseRewriting implements ResponseCommitListener {
         }
     }
 
-    private boolean rewriteUrlHeader(HeaderMap headers, HttpString name, String scheme, String authority) {
+    /** The rewriter for the routes of the request's host: the route that matched is among them. */
+    private ReverseRewriter rewriterFor(HttpServerExchange exchange) {
+        if (routeHosts.length == 0) {
+            return anyHost;
+        }
+        String hostName = exchange.getHostName();
+        for (int i = 0; i < routeHosts.length; i++) {
+            if (Route.sameHost(routeHosts[i], hostName)) {
+                return hostRewriters[i];
+            }
+        }
+        return anyHost;
+    }
+
+    private static boolean rewriteUrlHeader(ReverseRewriter rewriter, HeaderMap headers, HttpString name, String scheme, String authority) {
         String value = headers.getFirst(name);
         if (value != null) {
             String rewritten = rewriter.rewriteLocation(value, scheme, authority);

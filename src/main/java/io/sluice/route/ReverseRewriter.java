@@ -24,16 +24,23 @@ public final class ReverseRewriter {
      * One route's prefix pair: {@code backendPrefix} as the backend sees it and
      * {@code publicPrefix} as clients do ({@code /is-} and {@code /}; a route without a
      * rewrite has both equal). Both must satisfy the same rules as {@link PrefixRewrite}.
+     * {@code hostBound}: the route names a host, and like such a route on the request
+     * path it wins over a route for any host with a prefix of the same length.
      *
      * <p>The join is httpd's plain concatenation, so {@code /is-} and {@code /} turn
      * {@code /commonauth} into {@code /is-commonauth}, and by the same rule {@code /app}
      * and {@code /} turn {@code /x} into {@code /appx}: a directory-style mount must end
      * both prefixes with '/' ({@code /app/} and {@code /}) to get {@code /app/x} back.
      */
-    public record Mapping(String publicPrefix, String backendPrefix) {
+    public record Mapping(String publicPrefix, String backendPrefix, boolean hostBound) {
         public Mapping {
             PrefixRewrite.requireRoutePath("publicPrefix", publicPrefix);
             PrefixRewrite.requireRoutePath("backendPrefix", backendPrefix);
+        }
+
+        /** A route for any host. */
+        public Mapping(String publicPrefix, String backendPrefix) {
+            this(publicPrefix, backendPrefix, false);
         }
     }
 
@@ -41,7 +48,7 @@ public final class ReverseRewriter {
     private record Origin(boolean https, String host, int port) {
     }
 
-    /** Longest backendPrefix first; stable sort keeps list order among equal lengths. */
+    /** Longest backendPrefix first, host-bound first among equal lengths, then list order (a stable sort). */
     private final Mapping[] mappings;
     private final Origin[] origins;
     private final boolean dropInternalCookieDomain;
@@ -65,7 +72,8 @@ public final class ReverseRewriter {
                 throw new IllegalArgumentException("null mapping");
             }
         }
-        Arrays.sort(m, Comparator.comparingInt((Mapping x) -> x.backendPrefix().length()).reversed());
+        Arrays.sort(m, Comparator.comparingInt((Mapping x) -> x.backendPrefix().length()).reversed()
+                .thenComparing(x -> !x.hostBound()));
         this.mappings = m;
         this.origins = internalOrigins.stream().map(ReverseRewriter::origin).toArray(Origin[]::new);
         this.dropInternalCookieDomain = dropInternalCookieDomain;
@@ -80,9 +88,11 @@ public final class ReverseRewriter {
     }
 
     /**
-     * This pool's rewriter that also maps absolute URLs on the other pools' origins, each
-     * through its own pool's routes (after this pool's own origins, which win when two
-     * pools share one).
+     * This pool's rewriter that also maps absolute URLs on the other pools' origins: an
+     * internal URL maps through the most specific route (longest backendPrefix) among all
+     * pools that know its origin, this pool's first at equal length, so that two pools
+     * sharing an origin (APIM and IS both calling themselves https://localhost:9443) each
+     * get their own paths back. A host-specific view passes only the routes for its host.
      */
     public ReverseRewriter withOtherPools(List<ReverseRewriter> others) {
         return new ReverseRewriter(this, others.stream().filter(other -> other != this).toArray(ReverseRewriter[]::new));
@@ -133,7 +143,7 @@ public final class ReverseRewriter {
         char c0 = value.charAt(0);
         if (c0 == '/') {
             // "//host/x" is a network-path reference: its host is not ours to guess.
-            return value.length() > 1 && value.charAt(1) == '/' ? null : mapPath(value, 0, null, null);
+            return value.length() > 1 && value.charAt(1) == '/' ? null : mapPath(value, 0, null, null, false, 0, 0, 0);
         }
         if (c0 != 'h' && c0 != 'H') {
             return null;
@@ -156,13 +166,8 @@ public final class ReverseRewriter {
         if (port < 0) {
             return null;
         }
-        if (isInternal(value, https, hostStart, hostEnd, port)) {
-            return mapPath(value, authEnd, publicScheme, publicAuthority);
-        }
-        for (ReverseRewriter other : otherPools) {
-            if (other.isInternal(value, https, hostStart, hostEnd, port)) {
-                return other.mapPath(value, authEnd, publicScheme, publicAuthority);
-            }
+        if (isInternalToAnyPool(value, https, hostStart, hostEnd, port)) {
+            return mapPath(value, authEnd, publicScheme, publicAuthority, https, hostStart, hostEnd, port);
         }
         if (!https && "https".equalsIgnoreCase(publicScheme)
                 && namesPublicAuthority(value, hostStart, hostEnd, port, publicAuthority)) {
@@ -204,11 +209,15 @@ public final class ReverseRewriter {
     }
 
     private boolean isInternalToAnyPool(String value, AbsoluteUrl url) {
-        if (isInternal(value, url.https(), url.hostStart(), url.hostEnd(), url.port())) {
+        return isInternalToAnyPool(value, url.https(), url.hostStart(), url.hostEnd(), url.port());
+    }
+
+    private boolean isInternalToAnyPool(String v, boolean https, int hostStart, int hostEnd, int port) {
+        if (isInternal(v, https, hostStart, hostEnd, port)) {
             return true;
         }
         for (ReverseRewriter other : otherPools) {
-            if (other.isInternal(value, url.https(), url.hostStart(), url.hostEnd(), url.port())) {
+            if (other.isInternal(v, https, hostStart, hostEnd, port)) {
                 return true;
             }
         }
@@ -283,9 +292,12 @@ public final class ReverseRewriter {
     /**
      * Maps the path starting at {@code pathStart} and keeps everything from the first '?'
      * or '#' on. With a {@code scheme} the result is absolute on the public origin (and
-     * the origin alone counts as a change); without, it stays relative.
+     * the origin alone counts as a change), mapped through the most specific route of any
+     * pool that knows the URL's origin (see {@link #moreSpecific}); without, it stays
+     * relative and only this pool's routes apply (the member that answered is this pool's).
      */
-    private String mapPath(String v, int pathStart, String scheme, String authority) {
+    private String mapPath(String v, int pathStart, String scheme, String authority,
+                           boolean https, int hostStart, int hostEnd, int port) {
         int pathEnd = UriScan.pathEnd(v, pathStart);
         String path = v;
         int from = pathStart;
@@ -301,11 +313,24 @@ public final class ReverseRewriter {
             from = 0;
             to = path.length();
         }
-        Mapping m = longestMatch(path, from, to);
-        Mapping directory = m == null ? bareDirectory(path, from, to) : null;
-        if (directory != null) {
-            m = directory;
+        Mapping m = null;
+        boolean isDirectory = false;
+        for (int i = scheme == null ? -1 : otherPools.length - 1; i >= -1; i--) {
+            ReverseRewriter pool = i < 0 ? this : otherPools[i];
+            if (scheme != null && !pool.isInternal(v, https, hostStart, hostEnd, port)) {
+                continue;
+            }
+            Mapping candidate = pool.longestMatch(path, from, to);
+            boolean candidateIsDirectory = candidate == null;
+            if (candidateIsDirectory) {
+                candidate = pool.bareDirectory(path, from, to);
+            }
+            if (candidate != null && (m == null || moreSpecific(candidate, candidateIsDirectory, m, isDirectory))) {
+                m = candidate;
+                isDirectory = candidateIsDirectory;
+            }
         }
+        Mapping directory = isDirectory ? m : null;
         if (m == null || (scheme == null && m.publicPrefix().equals(m.backendPrefix()))) {
             return null;
         }
@@ -325,6 +350,18 @@ public final class ReverseRewriter {
         out.append(v, pathEnd, v.length());
         // Only equal if an operator listed the public origin itself as internal.
         return out.length() == v.length() && v.contentEquals(out) ? null : out.toString();
+    }
+
+    /**
+     * Whether {@code a} matched more of the path than {@code b} (a bare directory, "/ctx"
+     * for "/ctx/", one less than its prefix), or as much from a host-bound route while
+     * {@code b} is not. Ties go to {@code a}: the walk over the pools runs backwards, so that
+     * this pool, then the earlier others, win them.
+     */
+    private static boolean moreSpecific(Mapping a, boolean aIsBareDirectory, Mapping b, boolean bIsBareDirectory) {
+        int lengthA = a.backendPrefix().length() - (aIsBareDirectory ? 1 : 0);
+        int lengthB = b.backendPrefix().length() - (bIsBareDirectory ? 1 : 0);
+        return lengthA > lengthB || (lengthA == lengthB && (a.hostBound() || !b.hostBound()));
     }
 
     /**

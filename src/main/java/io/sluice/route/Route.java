@@ -43,11 +43,11 @@ final class Route {
     }
 
     boolean matches(String hostName, String path) {
-        return path.startsWith(prefix) && (host == null || sameHost(hostName));
+        return path.startsWith(prefix) && (host == null || sameHost(host, hostName));
     }
 
     /** Case-insensitive, and "example.com." (the absolute form) is "example.com". */
-    private boolean sameHost(String hostName) {
+    static boolean sameHost(String host, String hostName) {
         int length = host.length();
         return host.equalsIgnoreCase(hostName)
                 || (hostName.length() == length + 1 && hostName.charAt(length) == '.' && hostName.regionMatches(true, 0, host, 0, length));

@@ -51,14 +51,18 @@ public final class RouteHandler implements HttpHandler {
     public static RouteHandler build(List<RouteConfig> routes, Map<String, Pool> pools, long maxBodySize,
                                      java.time.Duration bodyIdleTimeout, ClientAddress clients, io.sluice.metrics.SluiceMetrics metrics,
                                      io.sluice.ratelimit.RateLimiters limiters) {
-        Map<String, ReverseRewriter> own = new java.util.LinkedHashMap<>();
-        for (Pool pool : pools.values()) {
-            own.put(pool.name(), reverseRewriter(pool.config(), routes));
+        List<String> routeHosts = routes.stream().map(RouteConfig::host).filter(java.util.Objects::nonNull)
+                .map(host -> host.toLowerCase(java.util.Locale.ROOT)).distinct().toList();
+        Map<String, ReverseRewriter> anyHost = rewritersFor(null, pools, routes);
+        List<Map<String, ReverseRewriter>> byHost = new ArrayList<>();
+        for (String host : routeHosts) {
+            byHost.add(rewritersFor(host, pools, routes));
         }
-        List<ReverseRewriter> all = List.copyOf(own.values());
         Map<String, ResponseRewriting> rewritingByPool = new HashMap<>();
         for (Pool pool : pools.values()) {
-            rewritingByPool.put(pool.name(), new ResponseRewriting(own.get(pool.name()).withOtherPools(all), pool));
+            ReverseRewriter[] hostRewriters = byHost.stream().map(view -> view.get(pool.name())).toArray(ReverseRewriter[]::new);
+            rewritingByPool.put(pool.name(), new ResponseRewriting(anyHost.get(pool.name()),
+                    routeHosts.toArray(String[]::new), hostRewriters, pool));
         }
         List<Route> built = new ArrayList<>();
         for (RouteConfig route : routes) {
@@ -70,17 +74,37 @@ public final class RouteHandler implements HttpHandler {
                 ClientCertificateHeader.namesToStrip(routes.stream().map(RouteConfig::clientCertificateHeader).toList()));
     }
 
-    /** ProxyPassReverse for a pool, derived from every route that sends traffic to it. */
-    static ReverseRewriter reverseRewriter(PoolConfig pool, List<RouteConfig> routes) {
+    /**
+     * Every pool's rewriter as seen from requests for {@code host} (null: a host no route
+     * names), each knowing all the others: a response may name any pool's origin, and
+     * only the routes that serve this host may map it.
+     */
+    private static Map<String, ReverseRewriter> rewritersFor(String host, Map<String, Pool> pools, List<RouteConfig> routes) {
+        Map<String, ReverseRewriter> own = new java.util.LinkedHashMap<>();
+        for (Pool pool : pools.values()) {
+            own.put(pool.name(), reverseRewriter(pool.config(), routes, host));
+        }
+        List<ReverseRewriter> all = List.copyOf(own.values());
+        own.replaceAll((name, rewriter) -> rewriter.withOtherPools(all));
+        return own;
+    }
+
+    /**
+     * ProxyPassReverse for a pool, derived from every route that sends it traffic for
+     * requests to {@code host} (null: a host no route names): the routes bound to that
+     * host and those for any host.
+     */
+    static ReverseRewriter reverseRewriter(PoolConfig pool, List<RouteConfig> routes, String host) {
         List<ReverseRewriter.Mapping> mappings = new ArrayList<>();
         Set<String> contextPaths = new LinkedHashSet<>();
         for (MemberConfig member : pool.members()) {
             contextPaths.add(member.contextPath());
         }
         for (RouteConfig route : routes) {
-            if (pool.name().equals(route.pool())) {
+            boolean visible = route.host() == null || route.host().equalsIgnoreCase(host);
+            if (visible && pool.name().equals(route.pool())) {
                 for (String contextPath : contextPaths) {
-                    mappings.add(new ReverseRewriter.Mapping(route.prefix(), joinPath(contextPath, route.backendPrefix())));
+                    mappings.add(new ReverseRewriter.Mapping(route.prefix(), joinPath(contextPath, route.backendPrefix()), route.host() != null));
                 }
             }
         }

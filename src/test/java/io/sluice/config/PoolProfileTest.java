@@ -81,4 +81,58 @@ class PoolProfileTest {
         assertTrue(problems.stream().anyMatch(p -> p.startsWith(file + ":4: sluice.pool-profiles.mine.helth: unknown key \"helth\"")),
                 problems.toString());
     }
+
+    @Test
+    void theWebSocketProfileChecksTheGatewaysHealthUrlAndKeepsQuietSocketsOpen() throws Exception {
+        PoolConfig ws = load("pools { is { profile = wso2-apim-4-websocket, members = [ { url = \"http://10.0.0.21:9099\" } ] } }\n")
+                .pools().get("is");
+        assertEquals("/health", ws.health().path(), "APIM 4 answers GET /health on 9099 and 8099");
+        assertEquals(200, ws.health().statusFrom());
+        assertEquals(200, ws.health().statusTo());
+        assertTrue(ws.sticky().modes().isEmpty());
+        assertTrue(ws.websocketIdleTimeout().compareTo(Duration.ofMinutes(5)) > 0, "WSO2 needs at least 5 minutes of silence");
+    }
+
+    @Test
+    void isAndApimOnOneHostInsertCookiesOfTheirOwn() throws Exception {
+        Path file = dir.resolve("sluice.conf");
+        Files.writeString(file, """
+                sluice {
+                  listeners = [ { name = http, bind = "127.0.0.1:0" } ]
+                  routes = [ { prefix = "/is/", pool = is, rewrite = "/" }, { prefix = "/", pool = apim } ]
+                  pools {
+                    is { profile = wso2-is-7, members = [ { url = "https://10.0.0.11:9443" } ] }
+                    apim { profile = wso2-apim-4-control-plane, members = [ { url = "https://10.0.0.21:9443" } ] }
+                  }
+                }
+                """);
+        SluiceConfig config = ConfigLoader.load(file);
+        assertEquals("SLUICEID_IS", config.pools().get("is").sticky().insert().cookie());
+        assertEquals("SLUICEID_APIM", config.pools().get("apim").sticky().insert().cookie());
+    }
+
+    @Test
+    void twoPoolsInsertingOneCookieForOneHostAreRefused() throws Exception {
+        Path file = dir.resolve("sluice.conf");
+        Files.writeString(file, """
+                sluice {
+                  listeners = [ { name = http, bind = "127.0.0.1:0" } ]
+                  routes = [
+                    { host = sso.example.com, prefix = "/is/", pool = is, rewrite = "/" }
+                    { host = other.example.com, prefix = "/", pool = apim }
+                    { host = sso.example.com, prefix = "/", pool = apim }
+                  ]
+                  pools {
+                    is { profile = wso2-is-7, sticky.insert.cookie = AFFINITY, members = [ { url = "https://10.0.0.11:9443" } ] }
+                    apim { profile = wso2-apim-4-control-plane, sticky.insert.cookie = AFFINITY, members = [ { url = "https://10.0.0.21:9443" } ] }
+                  }
+                }
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+        List<String> problems = e.problems().stream().map(Problem::render).toList();
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith(file + ":6: sluice.routes[2].pool: pools \"is\" and \"apim\" both insert the affinity cookie "
+                + "AFFINITY on host sso.example.com"), problems.toString());
+        assertTrue(problems.get(0).contains("pools.apim.sticky.insert.cookie = AFFINITY_APIM"), problems.toString());
+    }
 }

@@ -54,6 +54,25 @@ class CliIT {
         assertTrue(result.out().contains("listeners:") && result.out().contains("routes:") && result.out().contains("pools:"), result.out());
     }
 
+    /** What a profile expands to is on screen before the operator starts anything. */
+    @Test
+    void checkPrintsThePoolAsItsProfileExpandsIt() {
+        Result is = sluice("check", "-c", Path.of(System.getProperty("sluice.examples.dir", "examples"), "010-is7-two-node-cluster.conf").toString());
+        assertEquals(Sluice.OK, is.code(), is.err());
+        assertTrue(is.out().contains("  is: 2 member(s), round-robin, profile wso2-is-7, sticky route+learn+insert on JSESSIONID, inserts SLUICEID_IS, "
+                + "health GET /api/health-check/v1.0/health every 5000ms, backend TLS verified, response-timeout 300s, "
+                + "internal origins https://localhost:9443 http://localhost:9763\n"), is.out());
+        Result apim = sluice("check", "-c", Path.of(System.getProperty("sluice.examples.dir", "examples"),
+                "011-apim4-control-plane-gateway-websocket.conf").toString());
+        assertEquals(Sluice.OK, apim.code(), apim.err());
+        assertTrue(apim.out().contains("  control-plane: 2 member(s), round-robin, profile wso2-apim-4-control-plane, sticky route+learn+insert "
+                + "on JSESSIONID, inserts SLUICEID_APIM, health GET /services/Version every 5000ms"), apim.out());
+        assertTrue(apim.out().contains("  gateway: 2 member(s), round-robin, profile wso2-apim-4-gateway, backend TLS verified, response-timeout 300s"),
+                apim.out());
+        assertTrue(apim.out().contains("  websocket: 2 member(s), round-robin, profile wso2-apim-4-websocket, health GET /health every 5000ms"),
+                apim.out());
+    }
+
     @Test
     void checkPrintsEveryErrorWithItsLineAndExits1() throws Exception {
         Path file = dir.resolve("bad.conf");

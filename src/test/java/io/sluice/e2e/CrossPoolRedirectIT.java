@@ -3,10 +3,14 @@ package io.sluice.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sluice.testing.Http;
+import io.sluice.testing.RawHttp;
+import io.sluice.testing.UndertowBackend;
+import io.undertow.util.Headers;
 import io.sluice.testing.RunningSluice;
 import java.net.InetAddress;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
@@ -55,6 +59,76 @@ class CrossPoolRedirectIT {
                 assertEquals("JSESSIONID=s1; Path=/console", context.headers().firstValue("Set-Cookie").orElseThrow());
             }
         }
+    }
+
+    /**
+     * Routes bound to hosts: a redirect or cookie path maps through the routes of the host
+     * the request came for, also when two routes on different hosts send traffic to one
+     * pool, or to pools that share a member origin.
+     */
+    @Test
+    void aRedirectMapsThroughTheRouteOfTheRequestsOwnHost() throws Exception {
+        int[] isPort = new int[1];
+        try (UndertowBackend is = UndertowBackend.http(exchange -> {
+                 exchange.setStatusCode(302);
+                 exchange.getResponseHeaders().put(Headers.LOCATION, "http://127.0.0.1:" + isPort[0] + "/commonauth?sessionDataKey=k");
+                 exchange.getResponseHeaders().put(Headers.SET_COOKIE, "commonAuthId=c; Path=/t/wso2.com/; HttpOnly");
+             });
+             UndertowBackend apim = UndertowBackend.http(exchange -> {
+                 exchange.setStatusCode(302);
+                 exchange.getResponseHeaders().put(Headers.LOCATION, "http://127.0.0.1:" + isPort[0] + "/oauth2/authorize?client_id=x");
+             })) {
+            isPort[0] = is.port();
+            try (RunningSluice sluice = RunningSluice.start(dir, """
+                    sluice {
+                      listeners = [ { name = http, bind = "127.0.0.1:0" } ]
+                      routes = [
+                        { host = a.example, prefix = "/", pool = is }
+                        { host = b.example, prefix = "/sso/", pool = is, rewrite = "/" }
+                        { host = c.example, prefix = "/publisher", pool = apim }
+                        { host = c.example, prefix = "/c-is/", pool = is-c, rewrite = "/" }
+                        { host = d.example, prefix = "/publisher", pool = apim }
+                        { host = d.example, prefix = "/d-is/", pool = is-d, rewrite = "/" }
+                        { prefix = "/any-is/", pool = is, rewrite = "/" }
+                      ]
+                      pools {
+                        is { members = [ { url = "http://127.0.0.1:%1$d" } ] }
+                        is-c { members = [ { url = "http://127.0.0.1:%1$d" } ] }
+                        is-d { members = [ { url = "http://127.0.0.1:%1$d" } ] }
+                        apim { members = [ { url = "http://127.0.0.1:%2$d" } ] }
+                      }
+                    }
+                    """.formatted(is.port(), apim.port()))) {
+                int port = sluice.port("http");
+                assertEquals(List.of("http://a.example:" + port + "/commonauth?sessionDataKey=k", "commonAuthId=c; Path=/t/wso2.com/; HttpOnly"),
+                        redirectAndCookie(sluice, "a.example", "/login"));
+                assertEquals(List.of("http://b.example:" + port + "/sso/commonauth?sessionDataKey=k",
+                        "commonAuthId=c; Path=/sso/t/wso2.com/; HttpOnly"), redirectAndCookie(sluice, "b.example", "/sso/login"));
+                assertEquals(List.of("http://c.example:" + port + "/c-is/oauth2/authorize?client_id=x", ""),
+                        redirectAndCookie(sluice, "c.example", "/publisher/services/auth/login"), "through c's IS route, not d's");
+                assertEquals(List.of("http://D.Example.:" + port + "/d-is/oauth2/authorize?client_id=x", ""),
+                        redirectAndCookie(sluice, "D.Example.", "/publisher/services/auth/login"), "through d's IS route, not c's");
+                assertEquals(List.of("http://e.example:" + port + "/any-is/commonauth?sessionDataKey=k",
+                        "commonAuthId=c; Path=/any-is/t/wso2.com/; HttpOnly"), redirectAndCookie(sluice, "e.example", "/any-is/login"));
+            }
+        }
+    }
+
+    /** The Location and Set-Cookie (or "") of one request sent with this Host header. */
+    private static List<String> redirectAndCookie(RunningSluice sluice, String host, String path) throws Exception {
+        String port = ":" + sluice.port("http");
+        String response = RawHttp.exchange(sluice.address("http"), "GET " + path + " HTTP/1.1\nHost: " + host + port + "\nConnection: close\n");
+        assertEquals(302, RawHttp.status(response), response);
+        String location = "";
+        String cookie = "";
+        for (String line : RawHttp.head(response).split("\r\n")) {
+            if (line.regionMatches(true, 0, "Location: ", 0, 10)) {
+                location = line.substring(10);
+            } else if (line.regionMatches(true, 0, "Set-Cookie: ", 0, 12)) {
+                cookie = line.substring(12);
+            }
+        }
+        return List.of(location, cookie);
     }
 
     @Test

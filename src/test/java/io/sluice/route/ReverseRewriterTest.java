@@ -364,6 +364,60 @@ class ReverseRewriterTest {
     }
 
     @Test
+    void aSharedOriginMapsThroughTheMostSpecificRouteOfAnyPoolThisPoolsFirstAtEqualLength() {
+        // seed 000: APIM and IS nodes both call themselves https://localhost:9443
+        URI shared = URI.create("https://localhost:9443");
+        ReverseRewriter is = new ReverseRewriter(List.of(new Mapping("/is-samlsso", "/samlsso"), new Mapping("/is-commonauth", "/commonauth")),
+                List.of(shared), false);
+        ReverseRewriter apim = new ReverseRewriter(List.of(new Mapping("/apim-commonauth", "/commonauth")), List.of(shared), false);
+        ReverseRewriter other = new ReverseRewriter(List.of(new Mapping("/other-", "/")), List.of(URI.create("https://other.internal:9443")), false);
+        ReverseRewriter apimSeesAll = apim.withOtherPools(List.of(other, is, apim));
+        assertEquals("https://sso.example.com/is-samlsso?x=1", apimSeesAll.rewriteLocation("https://localhost:9443/samlsso?x=1", HTTPS, PUBLIC),
+                "only IS has a route for it");
+        assertEquals("https://sso.example.com/apim-commonauth", apimSeesAll.rewriteLocation("https://localhost:9443/commonauth", HTTPS, PUBLIC),
+                "equal length: the answering pool's own route");
+        assertEquals("https://sso.example.com/is-commonauth", is.withOtherPools(List.of(apim, is))
+                .rewriteLocation("https://localhost:9443/commonauth", HTTPS, PUBLIC));
+        assertNull(apimSeesAll.rewriteLocation("https://localhost:9443/elsewhere", HTTPS, PUBLIC),
+                "a pool that does not know the origin never maps it, however short its prefix");
+        assertNull(apimSeesAll.rewriteLocation("/samlsso", HTTPS, PUBLIC), "a relative path is the answering pool's own");
+    }
+
+    /**
+     * IS with tenant-qualified URLs and EnableTenantedSessions behind a public prefix
+     * (product-is#18904): redirects and the commonAuthId/opbs cookie paths name
+     * /t/&lt;tenant&gt;/ (or /o/&lt;org&gt;/) and must come back under the prefix.
+     */
+    @ParameterizedTest(name = "tenant: {0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "https://localhost:9443/t/wso2.com/commonauth?sessionDataKey=k | https://sso.example.com/is/t/wso2.com/commonauth?sessionDataKey=k",
+            "https://localhost:9443/t/wso2.com/authenticationendpoint/login.do?sessionDataKey=k&tenantDomain=wso2.com | https://sso.example.com/is/t/wso2.com/authenticationendpoint/login.do?sessionDataKey=k&tenantDomain=wso2.com",
+            "https://localhost:9443/t/wso2.com/oauth2/authorize?sessionDataKey=k | https://sso.example.com/is/t/wso2.com/oauth2/authorize?sessionDataKey=k",
+            "https://localhost:9443/o/10084a8d-113f-4211-a0d5-efe36b082211/oauth2/authorize | https://sso.example.com/is/o/10084a8d-113f-4211-a0d5-efe36b082211/oauth2/authorize",
+            "/t/wso2.com/accountrecoveryendpoint/recoverpassword.do?x=1 | /is/t/wso2.com/accountrecoveryendpoint/recoverpassword.do?x=1",
+            "https://localhost:9443/t/wso2.com | https://sso.example.com/is/t/wso2.com",
+    })
+    void tenantQualifiedRedirectsUnderAPublicPrefix(String location, String expected) {
+        assertEquals(expected, TENANTED_IS.rewriteLocation(location, HTTPS, PUBLIC));
+    }
+
+    @ParameterizedTest(name = "tenant cookie: {0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "commonAuthId=c1; Path=/t/wso2.com/; Secure; HttpOnly; SameSite=None | commonAuthId=c1; Path=/is/t/wso2.com/; Secure; HttpOnly; SameSite=None",
+            "opbs=o1; Path=/t/wso2.com/; Secure; SameSite=None                   | opbs=o1; Path=/is/t/wso2.com/; Secure; SameSite=None",
+            "opbs=o1; Path=/o/10084a8d-113f-4211-a0d5-efe36b082211/; Secure      | opbs=o1; Path=/is/o/10084a8d-113f-4211-a0d5-efe36b082211/; Secure",
+            "JSESSIONID=j1; Path=/t/wso2.com/authenticationendpoint; HttpOnly     | JSESSIONID=j1; Path=/is/t/wso2.com/authenticationendpoint; HttpOnly",
+            "commonAuthId=c1; Path=/; Secure                                      | commonAuthId=c1; Path=/is/; Secure",
+    })
+    void tenantedSessionCookiesUnderAPublicPrefix(String setCookie, String expected) {
+        assertEquals(expected, TENANTED_IS.rewriteSetCookie(setCookie));
+    }
+
+    /** { prefix = "/is/", pool = is, rewrite = "/" } with the wso2-is-7 profile's origins. */
+    private static final ReverseRewriter TENANTED_IS = new ReverseRewriter(List.of(new Mapping("/is/", "/")),
+            List.of(URI.create("https://localhost:9443"), URI.create("http://localhost:9763")), false);
+
+    @Test
     void aContextWithoutItsTrailingSlashMapsInCookiesAndRedirects() {
         ReverseRewriter ctx = new ReverseRewriter(List.of(new Mapping("/app/", "/ctx/"), new Mapping("/", "/root/")),
                 List.of(URI.create("http://10.0.0.1:8080")), false);

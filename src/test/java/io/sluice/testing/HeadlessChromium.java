@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -41,10 +42,17 @@ public final class HeadlessChromium implements AutoCloseable {
     }
 
     public static HeadlessChromium start(Path profile) throws Exception {
-        Process process = new ProcessBuilder("/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile, "--remote-debugging-port=0", "--window-size=1280,900", "about:blank")
-                .redirectErrorStream(true).start();
+        return start(profile, List.of());
+    }
+
+    /** With extra command-line flags, e.g. --ignore-certificate-errors for a test's self-signed listener. */
+    public static HeadlessChromium start(Path profile, List<String> extraFlags) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile, "--remote-debugging-port=0", "--window-size=1280,900"));
+        command.addAll(extraFlags);
+        command.add("about:blank");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String browserUrl = null;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
