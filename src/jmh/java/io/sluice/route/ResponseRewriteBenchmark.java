@@ -65,13 +65,13 @@ public class ResponseRewriteBenchmark {
 
         SluiceConfig seed000 = Fixtures.load(Fixtures.SEED000);
         seed000Pool = Pool.build(seed000.pools().get("is"), seed000.headers(), null, null, null, metrics);
-        seed000Rewriter = RouteHandler.reverseRewriter(seed000Pool.config(), seed000.routes());
-        seed000Rewriting = new ResponseRewriting(seed000Rewriter, seed000Pool);
+        seed000Rewriter = RouteHandler.reverseRewriter(seed000Pool.config(), seed000.routes(), null);
+        seed000Rewriting = new ResponseRewriting(seed000Rewriter, new String[0], new ReverseRewriter[0], seed000Pool);
 
         SluiceConfig bench = Fixtures.load(Fixtures.BENCH);
         benchPool = Pool.build(bench.pools().get("wso2-identity"), bench.headers(), null, null, null, metrics);
-        benchRewriter = RouteHandler.reverseRewriter(benchPool.config(), bench.routes());
-        benchRewriting = new ResponseRewriting(benchRewriter, benchPool);
+        benchRewriter = RouteHandler.reverseRewriter(benchPool.config(), bench.routes(), null);
+        benchRewriting = new ResponseRewriting(benchRewriter, new String[0], new ReverseRewriter[0], benchPool);
 
         // A relayed 302 from IS member 2 to a browser that came over https.
         redirect = Fixtures.browserGet("/samlsso", "spEntityID=apim", Fixtures.COOKIE);
