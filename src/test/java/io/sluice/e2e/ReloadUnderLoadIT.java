@@ -9,6 +9,7 @@ import io.sluice.testing.Http;
 import io.sluice.testing.RunningSluice;
 import io.sluice.testing.TestCertificates;
 import io.sluice.testing.UndertowBackend;
+import io.sluice.testing.WebSocketMessages;
 import io.undertow.Handlers;
 import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.BufferedTextMessage;
@@ -29,9 +30,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -103,7 +101,7 @@ class ReloadUnderLoadIT {
         ((SSLSocket) tlsUpload.socket).startHandshake();
         plainUpload.start();
         tlsUpload.start();
-        Echo echo = new Echo();
+        WebSocketMessages echo = new WebSocketMessages();
         WebSocket socket = HttpClient.newBuilder().sslContext(Http.trustingContext()).build().newWebSocketBuilder()
                 .buildAsync(URI.create("wss://localhost:" + httpsPort + "/ws"), echo).get(10, TimeUnit.SECONDS);
 
@@ -138,7 +136,7 @@ class ReloadUnderLoadIT {
             assertEquals(httpPort, sluice.port("http"), "the http listener kept its socket");
             assertEquals(httpsPort, sluice.port("https"), "the https listener kept its socket");
             socket.sendText("after " + outcome.summary(), true).get(5, TimeUnit.SECONDS);
-            assertEquals("echo: after " + outcome.summary(), echo.next(), "the WebSocket is still open");
+            assertEquals("text:echo: after " + outcome.summary(), echo.next(), "the WebSocket is still open");
             echoes++;
             assertTrue(plainUpload.failure.get() == null, "http upload: " + plainUpload.failure.get());
             assertTrue(tlsUpload.failure.get() == null, "https upload: " + tlsUpload.failure.get());
@@ -281,39 +279,6 @@ class ReloadUnderLoadIT {
             int end = response.indexOf("\r\n\r\n");
             java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(response);
             return end >= 0 && length.find() && response.length() - end - 4 >= Integer.parseInt(length.group(1));
-        }
-    }
-
-    private static final class Echo implements WebSocket.Listener {
-        private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
-        private final StringBuilder text = new StringBuilder();
-
-        String next() throws InterruptedException {
-            String message = messages.poll(10, TimeUnit.SECONDS);
-            assertNotNull(message, "no WebSocket message within 10 s");
-            return message;
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            text.append(data);
-            if (last) {
-                messages.add(text.toString());
-                text.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            messages.add("closed " + statusCode);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            messages.add("error " + error);
         }
     }
 }

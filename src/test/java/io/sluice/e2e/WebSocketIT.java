@@ -2,19 +2,18 @@ package io.sluice.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.sluice.testing.Http;
 import io.sluice.testing.Closer;
 import io.sluice.testing.RunningSluice;
 import io.sluice.testing.UndertowBackend;
+import io.sluice.testing.WebSocketMessages;
 import io.undertow.Handlers;
 import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.BufferedBinaryMessage;
 import io.undertow.websockets.core.BufferedTextMessage;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -24,7 +23,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -109,7 +107,7 @@ class WebSocketIT {
     void webSocketIdleTimeoutIsItsOwn() throws Exception {
         sluice = closer.add(RunningSluice.start(dir, E2eSupport.config("{ name = plain, bind = \"127.0.0.1:0\" }", "",
                 "response-timeout = 1s\nwebsocket-idle-timeout = 3s", "http://127.0.0.1:" + backend.port())));
-        Collector collector = new Collector();
+        WebSocketMessages collector = new WebSocketMessages();
         WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
                 .buildAsync(URI.create("ws://127.0.0.1:" + sluice.port("plain") + "/ws"), collector).get(10, TimeUnit.SECONDS);
         try {
@@ -125,7 +123,7 @@ class WebSocketIT {
 
     /** Opens a WebSocket, checks text, a large text and a binary echo, then a clean close. */
     private static void echo(HttpClient client, URI uri) throws Exception {
-        Collector collector = new Collector();
+        WebSocketMessages collector = new WebSocketMessages();
         WebSocket socket = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
                 .buildAsync(uri, collector).get(10, TimeUnit.SECONDS);
         try {
@@ -145,54 +143,6 @@ class WebSocketIT {
             assertEquals("close:1000", collector.next());
         } finally {
             socket.abort();
-        }
-    }
-
-    /** Collects whole messages as "text:...", "binary:<hex>", "close:<code>", "error:...". */
-    private static final class Collector implements WebSocket.Listener {
-        private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
-        private final StringBuilder text = new StringBuilder();
-        private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
-
-        String next() throws InterruptedException {
-            String message = messages.poll(10, TimeUnit.SECONDS);
-            assertNotNull(message, "no WebSocket message within 10 s");
-            return message;
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            text.append(data);
-            if (last) {
-                messages.add("text:" + text);
-                text.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-            byte[] chunk = new byte[data.remaining()];
-            data.get(chunk);
-            binary.writeBytes(chunk);
-            if (last) {
-                messages.add("binary:" + HexFormat.of().formatHex(binary.toByteArray()));
-                binary.reset();
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            messages.add("close:" + statusCode);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            messages.add("error:" + error);
         }
     }
 }
