@@ -164,7 +164,7 @@ public final class Sluice {
         Path file = Path.of(args[2]);
         try {
             SluiceConfig config = ConfigLoader.load(file);
-            return new io.sluice.admin.AdminClient(config.admin()).run(java.util.Arrays.copyOfRange(args, 3, args.length), out, err);
+            return new io.sluice.admin.AdminClient(config.admin(), file).run(java.util.Arrays.copyOfRange(args, 3, args.length), out, err);
         } catch (ConfigException e) {
             printProblems(e, file, err);
             return INVALID_CONFIG;

@@ -293,6 +293,7 @@ public final class SluiceServer implements AutoCloseable {
         } catch (StartupException e) {
             return refused("the pools could not be rebuilt: " + e.getMessage());
         }
+        next.sameFileAs(old);
         next.commit();
         runtimeState.applyTo(next.pools());
         generation = next;
