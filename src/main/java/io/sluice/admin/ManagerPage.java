@@ -36,8 +36,8 @@ final class ManagerPage {
             tr.changed td{background:#fff3cd}.down{color:#b00;font-weight:bold}.ok{color:#176f2c}
             .warn{color:#fff;background:#c0392b;padding:0 3px;border-radius:2px}.drain{color:#8a5a00}
             form{display:inline;margin:0}button{font-size:11px;margin:0 1px;padding:0 4px}input{font-size:11px}
-            .chart{width:100%;max-width:720px;height:auto;display:block}.legend span{margin-right:10px;white-space:nowrap}
-            .add input{width:11em}.add input[name=weight]{width:3.5em}td.state{white-space:normal;min-width:8em}
+            .chart{width:100%;max-width:640px;height:auto;display:block}.legend span{margin-right:10px;white-space:nowrap}
+            .add input{width:11em}.add input[name=weight]{width:3.5em}td.state{white-space:normal;min-width:8em}td.health{white-space:normal;max-width:20em}
             @media (max-width:640px){table.members,table.members tbody,table.members tr,table.members td{display:block}
             table.members tr:first-child{display:none}table.members tr{border:1px solid #c8ccd0;margin:0 0 6px}
             table.members td{border:0;padding:1px 5px;white-space:normal;text-align:left}
@@ -71,10 +71,10 @@ final class ManagerPage {
 
         generation(html, api.generationInForce());
         listeners(html, api.listeners());
-        routes(html, api.routes(), history);
         for (Object pool : api.pools()) {
             pool(html, map(pool), history, refresh);
         }
+        routes(html, api.routes(), history);
         html.append("<p class=\"meta\">Yellow rows: changed at run time (added through the API or the page, or state or weight set;")
                 .append(" kept in the state file, differs from the config file). Charts: requests per second, one point every ")
                 .append(RateHistory.SECONDS_PER_POINT).append(" s over the last ")
@@ -162,13 +162,15 @@ final class ManagerPage {
     private void pool(StringBuilder html, Map<String, Object> pool, Map<String, Object> history, boolean refresh) {
         String poolName = text(pool.get("name"));
         long window = ((Number) pool.get("sessionWindowSeconds")).longValue();
+        List<Object> affinity = list(pool.get("affinity"));
         html.append("<h2>pool ").append(escape(poolName)).append("</h2><p class=\"meta\">").append(escape(text(pool.get("method"))))
-                .append(", affinity ").append(escape(String.join(", ", list(pool.get("affinity")).stream().map(String::valueOf).toList())));
+                .append(affinity.isEmpty() ? ", no affinity" : ", affinity " + escape(String.join(", ", affinity.stream().map(String::valueOf).toList()))
+                        + ", sessions: those seen in the last " + duration(window));
         long learned = ((Number) pool.get("learnedSessions")).longValue();
         if (learned >= 0) {
             html.append(", ").append(learned).append(" learned sessions");
         }
-        html.append(", sessions: those seen in the last ").append(duration(window)).append("</p>");
+        html.append("</p>");
         List<String> names = new java.util.ArrayList<>();
         List<double[]> series = new java.util.ArrayList<>();
         for (Object item : list(history.get("members"))) {

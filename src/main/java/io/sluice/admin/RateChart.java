@@ -10,7 +10,7 @@ import java.util.List;
 final class RateChart {
     static final String[] COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"};
     private static final int WIDTH = 720;
-    private static final int HEIGHT = 150;
+    private static final int HEIGHT = 130;
     private static final int LEFT = 44;
     private static final int RIGHT = 8;
     private static final int TOP = 8;

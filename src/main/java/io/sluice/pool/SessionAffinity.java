@@ -35,11 +35,10 @@ final class SessionAffinity {
     private volatile boolean anyMoved;
     /**
      * Sessions that came back (a request carrying one) per member within
-     * sticky.recent.window, whatever the mode: the only
-     * count of a member's sessions where the backend alone knows them (route, insert), for
-     * the admin and drain --wait. A session a response creates counts only once its client
-     * uses it: clients that never come back (probes, scripts) would otherwise hold every
-     * drain for the whole window. Null when no session cookie or path parameter is read.
+     * sticky.recent.window, whatever the mode: the only count of a member's sessions
+     * where the backend alone knows them (route, insert), for the admin and drain --wait.
+     * A session a response creates counts only once its client uses it: clients that never
+     * come back (probes, scripts) would otherwise hold every drain for the whole window. Null when no session cookie or path parameter is read.
      */
     private final LearnedSessions recent;
     private final String pathParameterMarker;
@@ -124,16 +123,9 @@ final class SessionAffinity {
         }
         if (pathParameterMarker != null) {
             String uri = exchange.getRequestURI();
-            int at = uri.indexOf(pathParameterMarker);
-            if (at >= 0) {
-                int start = at + pathParameterMarker.length();
-                int end = start;
-                while (end < uri.length() && uri.charAt(end) != ';' && uri.charAt(end) != '/' && uri.charAt(end) != '?') {
-                    end++;
-                }
-                if (end > start) {
-                    recent.learn(uri, start, end, slot);
-                }
+            long value = StickyRoute.pathParameter(uri, pathParameterMarker);
+            if (value != CookieHeader.NOT_FOUND && CookieHeader.end(value) > CookieHeader.start(value)) {
+                recent.learn(uri, CookieHeader.start(value), CookieHeader.end(value), slot);
             }
         }
     }
