@@ -71,7 +71,9 @@ final class ManagerPage {
 
         generation(html, api.generationInForce());
         listeners(html, api.listeners());
-        for (Object pool : api.pools()) {
+        List<Object> pools = new java.util.ArrayList<>(api.pools());
+        pools.sort(java.util.Comparator.comparing(pool -> text(map(pool).get("name")))); // the same order at every look
+        for (Object pool : pools) {
             pool(html, map(pool), history, refresh);
         }
         routes(html, api.routes(), history);

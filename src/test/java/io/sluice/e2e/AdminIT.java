@@ -34,18 +34,20 @@ class AdminIT {
     final Closer closer = new Closer();
     static final String HASH = PasswordHash.hash("correct horse".toCharArray());
     static final String TOKEN = "0123456789abcdef0123456789abcdef";
-    /** Every log line of the run, to read the audit lines of run-time changes. */
+    /** The log lines of the run, operational and access, to read the audit lines of run-time changes and the access lines. */
     final ListAppender<ILoggingEvent> audit = new ListAppender<>();
 
     @org.junit.jupiter.api.BeforeEach
     void captureLogs() {
         audit.start();
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(audit);
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(io.sluice.log.AccessLogHandler.LOGGER_NAME)).addAppender(audit);
     }
 
     @org.junit.jupiter.api.AfterEach
     void stopCapturing() {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(audit);
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(io.sluice.log.AccessLogHandler.LOGGER_NAME)).detachAppender(audit);
     }
 
     private RunningSluice start(Node a, Node b, String adminExtra) throws Exception {
@@ -377,6 +379,8 @@ class AdminIT {
         assertTrue(printed.contains("waiting: 0 in flight, 1 session seen in the last 3 s\n"), printed);
         assertTrue(printed.contains("drained: 0 in flight, 0 sessions seen in the last 3 s, sessions quiet for "), printed);
         assertTrue(System.nanoTime() - sessionArrived >= 2_500_000_000L, "held until the session left the window: " + printed);
+        assertTrue(audit.list.stream().map(ILoggingEvent::getFormattedMessage).anyMatch(line -> line.contains(" member=a sticky=hit:route ")),
+                "the access log names the mode that found the session (README, Logs): " + audit.list);
     }
 
     /** Every way sluice ctl can be told no, word for word: the message names the address, file or key and what to do. */
