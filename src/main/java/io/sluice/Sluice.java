@@ -33,7 +33,7 @@ public final class Sluice {
                    sluice check -c FILE    validate the configuration, bind nothing (like nginx -t)
                    sluice reload -c FILE   make the running Sluice (its control-socket) apply FILE; exit 1 if refused
                    sluice passwd           print the salted hash of a password for admin.users (reads stdin)
-                   sluice ctl -c FILE ...  the admin API: pools | drain POOL MEMBER [--wait] | enable | disable | standby | weight
+                   sluice ctl -c FILE ...  the admin API: pools | drain POOL MEMBER [--wait] | enable | disable | standby | weight | add | remove
                    sluice demo             two demo nodes behind Sluice on https://localhost:8443
                    sluice version          print the version""";
 
@@ -164,7 +164,7 @@ public final class Sluice {
         Path file = Path.of(args[2]);
         try {
             SluiceConfig config = ConfigLoader.load(file);
-            return new io.sluice.admin.AdminClient(config.admin()).run(java.util.Arrays.copyOfRange(args, 3, args.length), out, err);
+            return new io.sluice.admin.AdminClient(config.admin(), file).run(java.util.Arrays.copyOfRange(args, 3, args.length), out, err);
         } catch (ConfigException e) {
             printProblems(e, file, err);
             return INVALID_CONFIG;

@@ -31,9 +31,14 @@ final class AdminApi {
     private final RuntimeState runtimeState;
     private final Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild;
     private final java.util.function.BooleanSupplier stopping;
+    private final RateHistory rates;
+    private final io.sluice.metrics.SluiceMetrics metrics;
+    private final ListenerCertificates certificates = new ListenerCertificates();
 
     AdminApi(Supplier<Generation> generation, RuntimeState runtimeState, Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild,
-             java.util.function.BooleanSupplier stopping) {
+             java.util.function.BooleanSupplier stopping, RateHistory rates, io.sluice.metrics.SluiceMetrics metrics) {
+        this.rates = rates;
+        this.metrics = metrics;
         this.generation = generation;
         this.runtimeState = runtimeState;
         this.rebuild = rebuild;
@@ -57,13 +62,19 @@ final class AdminApi {
         } else if (get && path.length == 1 && path[0].equals("config")) {
             send(exchange, 200, EffectiveConfig.describe(generation.get().config()));
         } else if (get && path.length == 1 && path[0].equals("pools")) {
-            List<Object> pools = new ArrayList<>();
-            generation.get().pools().values().forEach(pool -> pools.add(describe(pool)));
-            send(exchange, 200, Map.of("pools", pools));
+            send(exchange, 200, Map.of("pools", pools()));
+        } else if (get && path.length == 1 && path[0].equals("routes")) {
+            send(exchange, 200, Map.of("routes", routes()));
+        } else if (get && path.length == 1 && path[0].equals("listeners")) {
+            send(exchange, 200, Map.of("listeners", listeners()));
+        } else if (get && path.length == 1 && path[0].equals("generation")) {
+            send(exchange, 200, generationInForce());
+        } else if (get && path.length == 1 && path[0].equals("history")) {
+            send(exchange, 200, history());
         } else if (get && path.length == 2 && path[0].equals("pools")) {
             Pool pool = generation.get().pools().get(path[1]);
             if (pool == null) {
-                send(exchange, 404, Map.of("error", "no pool " + path[1]));
+                send(exchange, 404, Map.of("error", noPool(path[1])));
             } else {
                 send(exchange, 200, describe(pool));
             }
@@ -77,7 +88,9 @@ final class AdminApi {
                 && path[2].equals("members")) {
             changeMember(exchange, caller, path[1], path[3]);
         } else {
-            send(exchange, 404, Map.of("error", "no such API: " + exchange.getRequestMethod() + " " + exchange.getRelativePath()));
+            send(exchange, 404, Map.of("error", "no such API: " + exchange.getRequestMethod() + " " + exchange.getRelativePath()
+                    + "; the API is GET /api/v1/pools, /routes, /listeners, /generation, /history, /config, /explain, /health/live,"
+                    + " /health/ready and POST /api/v1/pools/POOL/members[/MEMBER[/remove]] (README, Admin)"));
         }
     }
 
@@ -189,43 +202,69 @@ final class AdminApi {
         if (body == null) {
             return;
         }
+        runtimeState.changeLock().lock(); // the answer describes the member as added, before any other change
+        try {
+            Refusal refusal = add(caller, poolName, body);
+            if (refusal != null) {
+                refuse(exchange, refusal);
+                return;
+            }
+            Pool rebuilt = generation.get().pools().get(poolName);
+            send(exchange, 200, describe(rebuilt.member(memberName(body)), rebuilt));
+        } finally {
+            runtimeState.changeLock().unlock();
+        }
+    }
+
+    /** The new member's name: as given, else its route, else host:port. */
+    private static String memberName(NewMember body) {
+        java.net.URI origin = RuntimeChanges.origin(body.url());
+        String route = body.route() == null ? "" : body.route();
+        return body.name() != null ? body.name() : route.isEmpty() ? origin.getHost() + ":" + origin.getPort() : route;
+    }
+
+    /**
+     * Adds a member to a pool at once, kept across reloads and restarts (the API and the
+     * page); audited with the caller. Null when done, else why not, and nothing changed.
+     */
+    Refusal add(String caller, String poolName, NewMember body) {
         java.net.URI origin = body.url() == null ? null : RuntimeChanges.origin(body.url());
         if (origin == null) {
-            send(exchange, 400, Map.of("error", "url must be an http:// or https:// origin, e.g. http://10.0.0.13:9763"));
-            return;
+            return new Refusal(400, (body.url() == null || body.url().isBlank() ? "url is missing" : "url \"" + body.url() + "\" is not an origin")
+                    + ": give http:// or https://, a host and a port, no path, e.g. http://10.0.0.13:9763");
         }
         String route = body.route() == null ? "" : body.route();
-        String name = body.name() == null ? (route.isEmpty() ? origin.getHost() + ":" + origin.getPort() : route) : body.name();
+        String name = memberName(body);
         int weight = body.weight() == null ? 1 : body.weight();
-        if (!RuntimeChanges.MEMBER_NAME.matcher(name).matches() || !RuntimeChanges.ROUTE.matcher(route).matches()
-                || !RuntimeChanges.validWeight(weight)) {
-            send(exchange, 400, Map.of("error", "name and route: letters, digits and - _ . (name also :); weight 1 to 100"));
-            return;
+        if (!RuntimeChanges.ROUTE.matcher(route).matches()) { // first: the name defaults to the route
+            return new Refusal(400, "route \"" + route + "\" is not a jvmRoute: use letters, digits and - _ . (the node's jvmRoute)");
+        }
+        if (!RuntimeChanges.MEMBER_NAME.matcher(name).matches()) {
+            return new Refusal(400, "name \"" + name + "\" is not a member name: use letters, digits and - _ . :");
+        }
+        if (!RuntimeChanges.validWeight(weight)) {
+            return new Refusal(400, weightError(String.valueOf(weight)));
         }
         runtimeState.changeLock().lock();
         try {
             Pool pool = generation.get().pools().get(poolName);
             if (pool == null) {
-                send(exchange, 404, Map.of("error", "no pool " + poolName));
-                return;
+                return new Refusal(404, noPool(poolName));
             }
             for (Member existing : pool.members()) {
                 if (existing.name().equals(name) || existing.config().url().equals(origin) || (!route.isEmpty() && route.equals(existing.route()))) {
-                    send(exchange, 409, Map.of("error", "pool " + poolName + " already has " + existing.name() + " (" + existing.config().url()
-                            + (existing.route().isEmpty() ? "" : ", route " + existing.route()) + ")"));
-                    return;
+                    return new Refusal(409, "pool " + poolName + " already has " + existing.name() + " (" + existing.config().url()
+                            + (existing.route().isEmpty() ? "" : ", route " + existing.route()) + "): give the new member its own name, url and route");
                 }
             }
             RuntimeChanges before = runtimeState.changes();
             Refusal refusal = commitAndRebuild(before, before.withAdded(poolName, name,
                     new RuntimeChanges.AddedMember(origin.toString(), route, weight)));
-            if (refusal != null) {
-                refuse(exchange, refusal);
-                return;
+            if (refusal == null) {
+                AUDIT.info("admin {}: pool {} member {} added at run time ({}{}, weight {}); the pools were rebuilt, the file was not read",
+                        caller, poolName, name, origin, route.isEmpty() ? "" : ", route " + route, weight);
             }
-            AUDIT.info("admin {}: pool {} member {} added ({}{})", caller, poolName, name, origin, route.isEmpty() ? "" : ", route " + route);
-            Pool rebuilt = generation.get().pools().get(poolName);
-            send(exchange, 200, describe(rebuilt.member(name), rebuilt));
+            return refusal;
         } finally {
             runtimeState.changeLock().unlock();
         }
@@ -263,25 +302,38 @@ final class AdminApi {
         }
         runtimeState.changeLock().lock();
         try {
-            Pool pool = generation.get().pools().get(poolName);
-            Member member = pool == null ? null : pool.member(memberName);
-            if (member == null) {
-                send(exchange, 404, Map.of("error", "no member " + memberName + " in pool " + poolName));
-                return;
-            }
-            if (pool.members().size() == 1) {
-                send(exchange, 409, Map.of("error", "a pool keeps at least one member; drain or disable it instead"));
-                return;
-            }
-            RuntimeChanges before = runtimeState.changes();
-            boolean inFile = !runtimeState.addedAtRunTime(poolName, memberName);
-            Refusal refusal = commitAndRebuild(before, before.withRemoved(poolName, memberName, inFile));
+            Refusal refusal = remove(caller, poolName, memberName);
             if (refusal != null) {
                 refuse(exchange, refusal);
                 return;
             }
-            AUDIT.info("admin {}: pool {} member {} removed", caller, poolName, memberName);
             send(exchange, 200, describe(generation.get().pools().get(poolName)));
+        } finally {
+            runtimeState.changeLock().unlock();
+        }
+    }
+
+    /** Removes a member, also across restarts (the API and the page); audited. Null when done, else why not. */
+    Refusal remove(String caller, String poolName, String memberName) {
+        runtimeState.changeLock().lock();
+        try {
+            Pool pool = generation.get().pools().get(poolName);
+            Member member = pool == null ? null : pool.member(memberName);
+            if (member == null) {
+                return new Refusal(404, pool == null ? noPool(poolName) : noMember(pool, memberName));
+            }
+            if (pool.members().size() == 1) {
+                return new Refusal(409, "pool " + poolName + " keeps at least one member, and " + memberName
+                        + " is its last: drain or disable it instead, or add its replacement first");
+            }
+            RuntimeChanges before = runtimeState.changes();
+            boolean inFile = !runtimeState.addedAtRunTime(poolName, memberName);
+            Refusal refusal = commitAndRebuild(before, before.withRemoved(poolName, memberName, inFile));
+            if (refusal == null) {
+                AUDIT.info("admin {}: pool {} member {} ({}) removed at run time; the pools were rebuilt, the file was not read",
+                        caller, poolName, memberName, member.config().url());
+            }
+            return refusal;
         } finally {
             runtimeState.changeLock().unlock();
         }
@@ -300,7 +352,7 @@ final class AdminApi {
         Pool pool = generation.get().pools().get(poolName);
         Member member = pool == null ? null : pool.member(memberName);
         if (member == null) { // removed in the meantime by another caller
-            send(exchange, 404, Map.of("error", "no member " + memberName + " in pool " + poolName));
+            send(exchange, 404, Map.of("error", pool == null ? noPool(poolName) : noMember(pool, memberName)));
             return;
         }
         send(exchange, 200, describe(member, pool));
@@ -315,25 +367,25 @@ final class AdminApi {
         try {
             Pool pool = generation.get().pools().get(poolName);
             if (pool == null) {
-                return new Refusal(404, "no pool " + poolName);
+                return new Refusal(404, noPool(poolName));
             }
             Member member = pool.member(memberName);
             if (member == null) {
-                return new Refusal(404, "no member " + memberName + " in pool " + poolName);
+                return new Refusal(404, noMember(pool, memberName));
             }
             MemberState newState = null;
             if (state != null) {
                 try {
                     newState = MemberState.valueOf(state.toUpperCase(Locale.ROOT));
                 } catch (IllegalArgumentException e) {
-                    return new Refusal(400, "state must be active, draining, disabled or standby, not " + state);
+                    return new Refusal(400, "state must be active, draining, disabled or standby, not \"" + state + "\"");
                 }
             }
             if (weight != null && !RuntimeChanges.validWeight(weight)) {
-                return new Refusal(400, "weight must be a whole number from 1 to 100, not " + weight);
+                return new Refusal(400, weightError(String.valueOf(weight)));
             }
             if (newState == null && weight == null) {
-                return new Refusal(400, "nothing to change: send state and/or weight");
+                return new Refusal(400, "nothing to change: send state and/or weight, e.g. {\"state\":\"draining\"} or {\"weight\":5}");
             }
             RuntimeChanges next = runtimeState.changes();
             if (newState != null) {
@@ -364,12 +416,96 @@ final class AdminApi {
         }
     }
 
+    /** "no pool x" with the pools there are, for a caller who mistyped. */
+    String noPool(String poolName) {
+        return "no pool \"" + poolName + "\"; the pools are " + String.join(", ", generation.get().pools().keySet())
+                + " (sluice ctl pools lists them)";
+    }
+
+    static String noMember(Pool pool, String memberName) {
+        return "no member \"" + memberName + "\" in pool " + pool.name() + "; its members are "
+                + String.join(", ", pool.members().stream().map(Member::name).toList());
+    }
+
+    static String weightError(String weight) {
+        return "weight must be a whole number from 1 to 100, not " + weight;
+    }
+
+    List<Object> pools() {
+        List<Object> pools = new ArrayList<>();
+        generation.get().pools().values().forEach(pool -> pools.add(describe(pool)));
+        return pools;
+    }
+
+    /** Every route in order, with its requests so far and per second over the last minute of samples. */
+    List<Object> routes() {
+        List<Object> routes = new ArrayList<>();
+        for (io.sluice.config.RouteConfig route : generation.get().config().routes()) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("name", route.name());
+            out.put("prefix", route.prefix());
+            out.put("host", route.host());
+            out.put("pool", route.status() != 0 ? "" : route.pool());
+            out.put("status", route.status());
+            out.put("rewrite", route.rewrite());
+            out.put("requests", metrics.routeRequests(route.name()));
+            out.put("requestsPerSecond", lastMinute(rates.route(route.name())));
+            routes.add(out);
+        }
+        return routes;
+    }
+
+    /** The mean of the last minute's samples, to two places. */
+    private static double lastMinute(double[] points) {
+        int n = Math.min(points.length, 60 / RateHistory.SECONDS_PER_POINT);
+        double sum = 0;
+        for (int i = points.length - n; i < points.length; i++) {
+            sum += points[i];
+        }
+        return Math.round(sum / n * 100) / 100.0;
+    }
+
+    /** Every listener of the configuration in force, with its certificates' expiry. */
+    List<Object> listeners() {
+        return List.copyOf(certificates.describe(generation.get().config().listeners()));
+    }
+
+    /** The configuration in force: its file, when that was loaded, and the file's SHA-256 at that moment. */
+    Map<String, Object> generationInForce() {
+        io.sluice.runtime.FileStamp file = generation.get().file();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("file", file == null ? "" : file.file().toString());
+        out.put("loadedAt", file == null ? "" : file.loadedAt().toString());
+        out.put("sha256", file == null ? "" : file.sha256());
+        return out;
+    }
+
+    /** Requests per second of every member and route, oldest first, one point per secondsPerPoint. */
+    Map<String, Object> history() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("secondsPerPoint", RateHistory.SECONDS_PER_POINT);
+        List<Object> members = new ArrayList<>();
+        for (Pool pool : generation.get().pools().values()) {
+            for (Member member : pool.members()) {
+                members.add(Map.of("pool", pool.name(), "member", member.name(), "requestsPerSecond", rates.member(pool.name(), member.name())));
+            }
+        }
+        out.put("members", members);
+        List<Object> routes = new ArrayList<>();
+        for (io.sluice.config.RouteConfig route : generation.get().config().routes()) {
+            routes.add(Map.of("route", route.name(), "requestsPerSecond", rates.route(route.name())));
+        }
+        out.put("routes", routes);
+        return out;
+    }
+
     Map<String, Object> describe(Pool pool) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", pool.name());
         out.put("method", pool.config().method().name().toLowerCase(Locale.ROOT).replace('_', '-'));
         out.put("affinity", pool.config().sticky().modes().stream().map(mode -> mode.name().toLowerCase(Locale.ROOT)).toList());
         out.put("learnedSessions", pool.learnedSessions());
+        out.put("sessionWindowSeconds", pool.config().sticky().recent().window().toSeconds());
         List<Object> members = new ArrayList<>();
         pool.members().forEach(member -> members.add(describe(member, pool)));
         out.put("members", members);
@@ -390,10 +526,22 @@ final class AdminApi {
         out.put("healthy", member.healthy());
         out.put("up", member.isUp());
         out.put("lastCheck", member.lastCheck());
+        Member.CheckResult check = member.lastCheckResult();
+        out.put("lastCheckAt", check == null ? "" : check.at().toString());
+        out.put("lastCheckPassed", check == null ? null : check.passed());
+        out.put("lastCheckReason", check == null ? "" : check.reason());
+        out.put("secondsUntilRetry", member.secondsUntilRetry());
+        out.put("ejectionReason", member.ejectionReason());
         out.put("inFlight", member.inFlight());
         out.put("learnedSessions", pool.learnedSessions(member));
+        out.put("recentSessions", pool.recentSessions(member));
         out.put("secondsSinceSessionRequest", member.secondsSinceSessionRequest());
         out.put("secondsQuietSinceDrain", member.secondsQuietSinceDrain());
+        out.put("requestsPerSecond", Math.round(member.metrics().requestsPerSecond() * 100) / 100.0);
+        out.put("serverErrors", member.metrics().serverErrors());
+        out.put("latencyP50Millis", Math.round(member.metrics().latencyMillis(0.5) * 10) / 10.0);
+        out.put("latencyP99Millis", Math.round(member.metrics().latencyMillis(0.99) * 10) / 10.0);
+        out.put("addedAtRunTime", runtimeState.addedAtRunTime(poolName, member.name()));
         out.put("changedAtRunTime", runtimeState.changedAtRunTime(poolName, member.name()));
         return out;
     }

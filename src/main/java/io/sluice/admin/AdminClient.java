@@ -19,11 +19,16 @@ public final class AdminClient {
     private final URI base;
     private final String authorization;
     private final HttpClient http;
+    private final AdminConfig config;
+    private final java.nio.file.Path configFile;
 
-    public AdminClient(AdminConfig config) throws java.io.IOException {
+    public AdminClient(AdminConfig config, java.nio.file.Path configFile) throws java.io.IOException {
         if (!config.enabled()) {
-            throw new IllegalArgumentException("admin.bind is \"\" in this config: there is no admin listener to talk to");
+            throw new IllegalArgumentException("admin.bind is \"\" in " + configFile + ": there is no admin listener to talk to;"
+                    + " set admin.bind (e.g. \"127.0.0.1:9900\") and reload sluice");
         }
+        this.config = config;
+        this.configFile = configFile;
         String host = config.bind().host();
         if (host.equals("0.0.0.0") || host.equals("::")) {
             host = "127.0.0.1";
@@ -35,7 +40,13 @@ public final class AdminClient {
             client.sslContext(io.sluice.tls.TrustMaterial.clientContext(ownCertificateTrust(config)));
         }
         this.http = client.build();
-        this.authorization = config.tokenFile() == null ? null : "Bearer " + Files.readString(config.tokenFile()).trim();
+        try {
+            this.authorization = config.tokenFile() == null ? null : "Bearer " + Files.readString(config.tokenFile()).trim();
+        } catch (java.io.IOException e) {
+            throw new java.io.IOException("cannot read the admin token " + config.tokenFile() + " (admin.token-file in " + configFile + "): "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage())
+                    + "; run sluice ctl as a user who may read it (root or the sluice group)");
+        }
     }
 
     private static javax.net.ssl.X509ExtendedTrustManager ownCertificateTrust(AdminConfig config) throws java.io.IOException {
@@ -55,28 +66,42 @@ public final class AdminClient {
     }
 
     String get(String path) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).GET();
+        return send(HttpRequest.newBuilder(base.resolve(path)).GET(), "GET " + path);
+    }
+
+    String post(String path, String json) throws Exception {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)), "POST " + path);
+    }
+
+    private String send(HttpRequest.Builder request, String what) throws Exception {
+        request.timeout(Duration.ofSeconds(30));
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 401) {
+            throw new IllegalStateException(config.tokenFile() == null
+                    ? "the admin at " + base + " wants credentials, and " + configFile + " sets no admin.token-file:"
+                            + " set it to a file holding a token (sluice ctl sends it) and reload sluice"
+                    : "the admin at " + base + " refused the token in " + config.tokenFile() + " (admin.token-file in " + configFile
+                            + "): the running sluice has another one; if the file was changed, reload sluice (sluice reload -c "
+                            + configFile + ")");
+        }
         if (response.statusCode() != 200) {
-            throw new IllegalStateException(response.statusCode() + " " + response.body().trim());
+            throw new IllegalStateException(errorOf(response.body()) + " (HTTP " + response.statusCode() + " from " + what + ")");
         }
         return response.body();
     }
 
-    String post(String path, String json) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
-        if (authorization != null) {
-            request.header("Authorization", authorization);
+    /** The API's "error" field, else the body as it came. */
+    private static String errorOf(String body) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode error = AdminJson.MAPPER.readTree(body).path("error");
+            return error.isTextual() ? error.asText() : body.trim();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return body.trim();
         }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException(response.statusCode() + " " + response.body().trim());
-        }
-        return response.body();
     }
 
     /** Runs a ctl command; returns the exit code (0 done, 1 failed or timed out, 2 usage). */
@@ -104,7 +129,7 @@ public final class AdminClient {
                     member.put("route", route);
                 }
                 if (weight != null) {
-                    member.put("weight", Long.parseLong(weight));
+                    member.put("weight", weight(weight));
                 }
                 out.println(post("/api/v1/pools/" + args[1] + "/members", AdminJson.MAPPER.writeValueAsString(member)));
                 return 0;
@@ -132,7 +157,7 @@ public final class AdminClient {
                     }
                     case "weight" -> {
                         if (args.length == 4) {
-                            out.print(post(member, "{\"weight\":" + Long.parseLong(args[3]) + "}"));
+                            out.print(post(member, "{\"weight\":" + weight(args[3]) + "}"));
                             return 0;
                         }
                     }
@@ -140,11 +165,11 @@ public final class AdminClient {
                     }
                 }
             }
-        } catch (NumberFormatException e) {
-            err.println("sluice ctl: the weight must be a whole number from 1 to 100");
+        } catch (BadArgument e) {
+            err.println("sluice ctl: " + e.getMessage());
             return 2;
         } catch (java.net.ConnectException e) {
-            err.println("sluice ctl: nothing answers at " + base + " (admin.bind in the config file): is sluice running,"
+            err.println("sluice ctl: nothing answers at " + base + " (admin.bind in " + configFile + "): is sluice running,"
                     + " and is this the file it runs with?");
             return 1;
         } catch (Exception e) {
@@ -161,31 +186,52 @@ public final class AdminClient {
         return 2;
     }
 
+    /** A command-line value that is not what it should be: exit 2 with this message. */
+    static final class BadArgument extends RuntimeException {
+        BadArgument(String message) {
+            super(message);
+        }
+    }
+
+    private static long weight(String text) {
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw new BadArgument("weight \"" + text + "\" is not a whole number: give 1 to 100, e.g. weight POOL MEMBER 5");
+        }
+    }
+
     /**
-     * Waits until the member has no requests in flight, no learned sessions, and its
-     * sessions have been quiet for --idle since the drain began: no request for one of
-     * them arrived in that time. Sessions a node keeps by cookie alone (route and insert
-     * affinity) cannot be counted, only seen going quiet, and a session last used before
-     * the drain may still come back, so the quiet time never counts from before it.
+     * Waits until the member has no requests in flight, no sessions seen within the pool's
+     * sticky.recent.window nor learned, and its sessions have been quiet for --idle since
+     * the drain began: no request for one of them arrived in that time. A session last used
+     * before the drain may still come back, so the quiet time never counts from before it.
+     * Prints a line whenever what it waits for changes.
      */
     private int waitDrained(String[] args, PrintStream out) throws Exception {
-        long timeout = seconds(value(args, "--timeout", "300s"));
-        long idle = seconds(value(args, "--idle", "30s"));
+        long timeout = seconds("--timeout", value(args, "--timeout", "300s"));
+        long idle = seconds("--idle", value(args, "--idle", "30s"));
         long deadline = System.nanoTime() + timeout * 1_000_000_000L;
         String pool = "/api/v1/pools/" + args[1];
-        String remaining = "";
+        String waitingFor = "";
         while (true) {
-            Map<String, Long> member = memberNumbers(get(pool), args[2]);
+            String poolJson = get(pool);
+            Map<String, Long> member = memberNumbers(poolJson, args[1], args[2]);
+            long window = AdminJson.MAPPER.readTree(poolJson).path("sessionWindowSeconds").asLong(0);
             long inFlight = member.getOrDefault("inFlight", 0L);
             long learned = member.getOrDefault("learnedSessions", -1L);
+            long recent = member.getOrDefault("recentSessions", -1L);
             long quiet = member.getOrDefault("secondsQuietSinceDrain", -1L);
             if (quiet < 0) {
                 out.println("member " + args[2] + " is not draining (its state was changed meanwhile)");
                 return 1;
             }
-            remaining = inFlight + " in flight, " + (learned < 0 ? "sessions not countable (no learn affinity)"
-                    : learned + " learned sessions") + ", sessions quiet for " + quiet + " s since the drain began (--idle " + idle + " s)";
-            if (inFlight == 0 && learned <= 0 && quiet >= idle) {
+            String sessions = recent < 0 && learned < 0 ? "sessions not countable (the pool reads no session cookie)"
+                    : (recent < 0 ? "" : recent + (recent == 1 ? " session" : " sessions") + " seen in the last " + window + " s")
+                            + (recent >= 0 && learned >= 0 ? ", " : "") + (learned < 0 ? "" : learned + " learned");
+            String remaining = inFlight + " in flight, " + sessions + ", sessions quiet for " + quiet + " s since the drain began (--idle "
+                    + idle + " s)";
+            if (inFlight == 0 && learned <= 0 && recent <= 0 && quiet >= idle) {
                 out.println("drained: " + remaining);
                 return 0;
             }
@@ -193,12 +239,17 @@ public final class AdminClient {
                 out.println("timed out after " + timeout + " s; remaining: " + remaining);
                 return 1;
             }
+            String now = inFlight + " in flight, " + sessions;
+            if (!now.equals(waitingFor)) {
+                out.println("waiting: " + now);
+                waitingFor = now;
+            }
             Thread.sleep(1000);
         }
     }
 
     /** The whole-number fields of one member in a pool's JSON. */
-    static Map<String, Long> memberNumbers(String poolJson, String memberName) {
+    static Map<String, Long> memberNumbers(String poolJson, String poolName, String memberName) {
         com.fasterxml.jackson.databind.JsonNode pool;
         try {
             pool = AdminJson.MAPPER.readTree(poolJson);
@@ -216,7 +267,7 @@ public final class AdminClient {
                 return numbers;
             }
         }
-        throw new IllegalStateException("no member " + memberName);
+        throw new IllegalStateException("no member \"" + memberName + "\" in pool " + poolName + " any more (removed meanwhile)");
     }
 
     private static boolean has(String[] args, String flag) {
@@ -237,8 +288,12 @@ public final class AdminClient {
         return fallback;
     }
 
-    private static long seconds(String text) {
+    private static long seconds(String flag, String text) {
         String number = text.endsWith("s") ? text.substring(0, text.length() - 1) : text;
-        return Long.parseLong(number);
+        try {
+            return Long.parseLong(number);
+        } catch (NumberFormatException e) {
+            throw new BadArgument(flag + " \"" + text + "\" is not a number of seconds: give e.g. " + flag + " 300s or " + flag + " 300");
+        }
     }
 }

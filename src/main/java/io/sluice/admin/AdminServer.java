@@ -44,9 +44,9 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
         this.listenerMetrics = listenerMetrics;
         this.generation = generation;
         this.auth = new AdminAuth(config);
-        this.api = new AdminApi(generation, runtimeState, rebuild, () -> stopping);
-        this.rates = new RateHistory(generation);
-        this.page = new ManagerPage(generation, api, rates);
+        this.rates = new RateHistory(generation, metrics);
+        this.api = new AdminApi(generation, runtimeState, rebuild, () -> stopping, rates, metrics);
+        this.page = new ManagerPage(api);
         Undertow.Builder builder = Undertow.builder().setWorker(worker).setByteBufferPool(buffers)
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 64L * 1024)
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 10_000);
@@ -130,11 +130,13 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
         }
         if (caller == null) {
             exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Basic realm=\"sluice admin\", charset=\"UTF-8\"");
-            AdminApi.send(exchange, 401, Map.of("error", "authentication required"));
+            AdminApi.send(exchange, 401, Map.of("error", "authentication required: send the user and password of an admin.users entry"
+                    + " (Basic) or the token in admin.token-file (Authorization: Bearer ...)"));
             return;
         }
         if (post && !sameOrigin(exchange)) {
-            AdminApi.send(exchange, 403, Map.of("error", "cross-origin request refused"));
+            AdminApi.send(exchange, 403, Map.of("error", "cross-origin request refused: a change must come from this admin's own page"
+                    + " (Origin " + ownOrigin(exchange) + ") or from a client that sends no Origin (sluice ctl, curl)"));
             return;
         }
         String path = exchange.getRelativePath();
@@ -148,7 +150,7 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
             exchange.getResponseSender().send(PrometheusText.render(metrics, listenerMetrics, generation.get().pools().values()));
         } else {
-            AdminApi.send(exchange, 404, Map.of("error", "not found: " + path));
+            AdminApi.send(exchange, 404, Map.of("error", "not found: " + path + "; the admin serves / (the page), /api/v1/... and /metrics"));
         }
     }
 
@@ -159,14 +161,18 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
 
     /** A browser names the page's origin in Origin (or Referer): it must be this admin listener's own. */
     static boolean sameOrigin(HttpServerExchange exchange) {
-        String host = exchange.getRequestHeaders().getFirst(Headers.HOST);
-        String own = (exchange.getConnection().getSslSessionInfo() != null ? "https://" : "http://") + host;
+        String own = ownOrigin(exchange);
         String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
         if (origin != null) {
             return origin.equals(own);
         }
         String referer = exchange.getRequestHeaders().getFirst(Headers.REFERER);
         return referer == null || referer.equals(own) || referer.startsWith(own + "/");
+    }
+
+    private static String ownOrigin(HttpServerExchange exchange) {
+        return (exchange.getConnection().getSslSessionInfo() != null ? "https://" : "http://")
+                + exchange.getRequestHeaders().getFirst(Headers.HOST);
     }
 
     @Override

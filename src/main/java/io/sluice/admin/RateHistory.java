@@ -1,5 +1,7 @@
 package io.sluice.admin;
 
+import io.sluice.config.RouteConfig;
+import io.sluice.metrics.SluiceMetrics;
 import io.sluice.pool.Member;
 import io.sluice.pool.Pool;
 import io.sluice.runtime.Generation;
@@ -11,14 +13,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Requests per second of every member, sampled every few seconds over the last minutes,
- * for the page's chart: an operator sees a drain happen instead of reading numbers.
+ * Requests per second of every member and every route, sampled every few seconds over the
+ * last minutes, for the API's history and the page's charts: an operator sees a drain
+ * happen instead of reading numbers.
  */
 final class RateHistory implements AutoCloseable {
     static final int POINTS = 60;
     static final int SECONDS_PER_POINT = 5;
 
     private final Supplier<Generation> generation;
+    private final SluiceMetrics metrics;
     private final Map<String, double[]> series = new ConcurrentHashMap<>();
     private final Map<String, Long> lastCount = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -27,36 +31,56 @@ final class RateHistory implements AutoCloseable {
         return thread;
     });
 
-    RateHistory(Supplier<Generation> generation) {
+    RateHistory(Supplier<Generation> generation, SluiceMetrics metrics) {
         this.generation = generation;
+        this.metrics = metrics;
         sampler.scheduleAtFixedRate(this::sample, SECONDS_PER_POINT, SECONDS_PER_POINT, TimeUnit.SECONDS);
     }
 
-    static String key(String pool, String member) {
-        return pool + "\u0000" + member;
+    private static String memberKey(String pool, String member) {
+        return "member\u0000" + pool + "\u0000" + member;
+    }
+
+    private static String routeKey(String route) {
+        return "route\u0000" + route;
     }
 
     void sample() {
         for (Pool pool : generation.get().pools().values()) {
             for (Member member : pool.members()) {
-                String key = key(pool.name(), member.name());
-                long count = member.metrics().requestCount();
-                Long before = lastCount.put(key, count);
-                double rate = before == null ? 0 : Math.max(0, count - before) / (double) SECONDS_PER_POINT;
-                series.compute(key, (k, points) -> {
-                    double[] shifted = new double[POINTS];
-                    if (points != null) {
-                        System.arraycopy(points, 1, shifted, 0, POINTS - 1);
-                    }
-                    shifted[POINTS - 1] = rate;
-                    return shifted;
-                });
+                record(memberKey(pool.name(), member.name()), member.metrics().requestCount());
             }
+        }
+        for (RouteConfig route : generation.get().config().routes()) {
+            record(routeKey(route.name()), metrics.routeRequests(route.name()));
         }
     }
 
-    double[] points(String pool, String member) {
-        double[] points = series.get(key(pool, member));
+    private void record(String key, long count) {
+        Long before = lastCount.put(key, count);
+        double rate = before == null ? 0 : Math.max(0, count - before) / (double) SECONDS_PER_POINT;
+        series.compute(key, (k, points) -> {
+            double[] shifted = new double[POINTS];
+            if (points != null) {
+                System.arraycopy(points, 1, shifted, 0, POINTS - 1);
+            }
+            shifted[POINTS - 1] = rate;
+            return shifted;
+        });
+    }
+
+    /** The member's requests per second, oldest first, one point per SECONDS_PER_POINT. */
+    double[] member(String pool, String member) {
+        return points(memberKey(pool, member));
+    }
+
+    /** The route's requests per second, oldest first. */
+    double[] route(String route) {
+        return points(routeKey(route));
+    }
+
+    private double[] points(String key) {
+        double[] points = series.get(key);
         return points == null ? new double[POINTS] : points.clone();
     }
 

@@ -168,10 +168,10 @@ public final class RuntimeState {
         changes = next;
     }
 
-    /** Whether the member's state or weight differ from the file's. */
+    /** Whether the member differs from the file: added through the API, or its state or weight changed. */
     boolean changedAtRunTime(String pool, String member) {
         MemberChanges change = changes.member(pool, member);
-        return change != null && (change.state() != null || change.weight() != null);
+        return addedAtRunTime(pool, member) || change != null && (change.state() != null || change.weight() != null);
     }
 
     /** Whether the member was added through the API rather than listed in the file. */

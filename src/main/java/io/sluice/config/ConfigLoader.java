@@ -540,7 +540,10 @@ public final class ConfigLoader {
         }
         StickyConfig.Insert insertConfig = new StickyConfig.Insert(insertCookie, insertPath, secure, insert.bool("http-only"), sameSite,
                 insert.duration("max-age"), insert.string("secret"));
-        StickyConfig stickyConfig = new StickyConfig(modes, cookies, pathParameter, separator, sticky.bool("failover"), learnConfig, insertConfig);
+        Section recent = sticky.section("recent");
+        StickyConfig.Recent recentConfig = new StickyConfig.Recent(positive(recent, "window"), recent.integer("max-entries", 16, 10_000_000));
+        StickyConfig stickyConfig = new StickyConfig(modes, cookies, pathParameter, separator, sticky.bool("failover"), learnConfig, insertConfig,
+                recentConfig);
         HealthConfig health = readHealth(pool.section("health"));
         Section unavailable = pool.section("unavailable");
         String pageFile = unavailable.string("page");

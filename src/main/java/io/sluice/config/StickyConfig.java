@@ -8,7 +8,7 @@ import java.util.List;
  * and what happens when the session's member cannot serve.
  */
 public record StickyConfig(List<AffinityMode> modes, List<String> cookies, String pathParameter, String separator, boolean failover,
-                           Learn learn, Insert insert) {
+                           Learn learn, Insert insert, Recent recent) {
 
     public enum AffinityMode { ROUTE, LEARN, INSERT }
 
@@ -16,6 +16,14 @@ public record StickyConfig(List<AffinityMode> modes, List<String> cookies, Strin
     public enum Secure { AUTO, ON, OFF }
 
     public record Learn(int maxEntries, Duration sessionTimeout) {
+    }
+
+    /**
+     * The sessions seen per member within {@code window}, in a table of at most
+     * {@code maxEntries} sessions: what a drain waits for when the sessions live only in
+     * the backend's cookie (route and insert affinity).
+     */
+    public record Recent(Duration window, int maxEntries) {
     }
 
     public record Insert(String cookie, String path, Secure secure, boolean httpOnly, String sameSite, Duration maxAge, String secret) {

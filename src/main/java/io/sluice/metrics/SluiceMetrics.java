@@ -45,7 +45,6 @@ public final class SluiceMetrics implements AutoCloseable {
         return pools.computeIfAbsent(pool, key -> new PoolMetrics(registry, pool));
     }
 
-    /** Requests a route matched, kept by route name across reloads. */
     /** Requests refused by a rate limit: scope "sluice" for the Sluice-wide one, else the route's name. */
     public com.codahale.metrics.Counter rateLimited(String scope) {
         return rateLimited.computeIfAbsent(scope, key -> registry.counter(MetricRegistry.name("sluice", "rate-limited", scope)));
@@ -55,8 +54,15 @@ public final class SluiceMetrics implements AutoCloseable {
         return rateLimited;
     }
 
+    /** Requests a route matched, kept by route name across reloads. */
     public com.codahale.metrics.Counter route(String name) {
         return routes.computeIfAbsent(name, key -> registry.counter(MetricRegistry.name("sluice", "route", name, "requests")));
+    }
+
+    /** Requests the route of this name has matched since the process started (0 before the first). */
+    public long routeRequests(String name) {
+        com.codahale.metrics.Counter counter = routes.get(name);
+        return counter == null ? 0 : counter.getCount();
     }
 
     /** Counts one request body aborted by limits.body-idle-timeout. */

@@ -92,7 +92,10 @@ final class LearnedSessions {
     private boolean update(int base, long key, int memberIndex, long now) {
         for (int way = 0; way < WAYS; way++) {
             if (keys.get(base + way) == key) {
-                values.set(base + way, pack(key, memberIndex, now));
+                long value = pack(key, memberIndex, now);
+                if (values.get(base + way) != value) { // a session seen again within the second costs no write
+                    values.set(base + way, value);
+                }
                 return true;
             }
         }
@@ -121,15 +124,19 @@ final class LearnedSessions {
     }
 
     private int oldest(int first, int second) {
-        int target = first;
+        int inFirst = oldestIn(first);
+        int inSecond = oldestIn(second);
+        return seen(values.get(inSecond)) < seen(values.get(inFirst)) ? inSecond : inFirst;
+    }
+
+    private int oldestIn(int base) {
+        int target = base;
         long oldest = Long.MAX_VALUE;
-        for (int base : new int[] {first, second}) {
-            for (int way = 0; way < WAYS; way++) {
-                long seen = seen(values.get(base + way));
-                if (seen < oldest) {
-                    oldest = seen;
-                    target = base + way;
-                }
+        for (int way = 0; way < WAYS; way++) {
+            long seen = seen(values.get(base + way));
+            if (seen < oldest) {
+                oldest = seen;
+                target = base + way;
             }
         }
         return target;

@@ -58,8 +58,10 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     private volatile Object owner;
     private volatile MemberState state;
     private volatile int weight;
-    /** The last active check: its verdict and when, for the admin ("" before the first). */
-    private volatile String lastCheck = "";
+    /** The last active check, for the admin; null before the first or without checks. */
+    private volatile CheckResult lastCheck;
+    /** Why the member was last ejected (passive checks), for the admin while it is out. */
+    private volatile String ejectionReason = "";
     /** When the member last began draining (System.nanoTime()), for drain --wait. */
     private volatile long drainingSince = System.nanoTime();
     /** When a request last arrived for a session on this member (sticky hit), for drain --wait. */
@@ -135,6 +137,7 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
     void inheritHealth(Member previous) {
         healthy = previous.healthy || !pool.health().enabled();
         lastCheck = previous.lastCheck;
+        ejectionReason = previous.ejectionReason;
         lastSessionRequest = previous.lastSessionRequest;
         ejectedUntil = previous.ejectedUntil;
         ejectionStreak = previous.ejectionStreak;
@@ -273,14 +276,38 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         return full * Math.max(0.01, (double) elapsed / slowStartNanos);
     }
 
+    /** An active health check's verdict: when, whether it passed, and what it saw. */
+    public record CheckResult(java.time.Instant at, boolean passed, String reason) {
+        @Override
+        public String toString() {
+            return (passed ? "passed" : "failed") + " at " + at + ": " + reason;
+        }
+    }
+
     void checked(boolean passed, String reason) {
-        lastCheck = (passed ? "passed" : "failed") + " at " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                + ": " + reason;
+        lastCheck = new CheckResult(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), passed, reason);
     }
 
     /** The last active health check's verdict, reason and time; "" before the first or without checks. */
     public String lastCheck() {
+        CheckResult last = lastCheck;
+        return last == null ? "" : last.toString();
+    }
+
+    /** The last active health check, or null before the first or without checks. */
+    public CheckResult lastCheckResult() {
         return lastCheck;
+    }
+
+    /** Whole seconds until an ejected member is tried again (rounded up), or -1 when it is not ejected. */
+    public long secondsUntilRetry() {
+        long left = ejectedUntil == 0 ? 0 : ejectedUntil - System.nanoTime();
+        return left <= 0 ? -1 : (left + 999_999_999L) / 1_000_000_000L;
+    }
+
+    /** What got it ejected last (the failure and the back-off), "" when it never was. */
+    public String ejectionReason() {
+        return ejectionReason;
     }
 
     void sessionRequest() {
@@ -357,6 +384,8 @@ public final class Member implements ConnectionPoolManager, ExchangeCompletionLi
         long base = pool.problemRetry().toNanos();
         long time = Math.min(pool.maxEjectionTime().toNanos(), base << Math.min(streak, 20));
         ejectionStreak = streak + 1;
+        ejectionReason = pool.ejectAfterFailures() + " failure(s) in a row, the last: " + reason
+                + (streak > 0 ? "; ejection " + (streak + 1) + " in a row" : "");
         ejectedUntil = System.nanoTime() + time;
         LOG.warn("pool {} member {} ({}) is failing: {}; out of rotation for {} ms{}", poolName, name(), config.url(), reason,
                 TimeUnit.NANOSECONDS.toMillis(time), streak > 0 ? " (ejection " + (streak + 1) + " in a row)" : "");

@@ -282,6 +282,11 @@ public final class Pool implements AutoCloseable {
         return affinity.learned() == null ? -1 : affinity.learned().size(member.index());
     }
 
+    /** Distinct sessions of this member seen within sticky.recent.window (a scan), or -1 when the pool reads no session ids. */
+    public int recentSessions(Member member) {
+        return affinity.recent() == null ? -1 : affinity.recent().size(member.index());
+    }
+
     public void stopHealthChecks() {
         checks.forEach(HealthCheck::stop);
     }

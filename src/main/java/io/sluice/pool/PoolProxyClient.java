@@ -234,6 +234,7 @@ final class PoolProxyClient implements ProxyClient, StatusRetry.Decider {
                 trace.sessionMember(member);
                 if (!describing) {
                     member.sessionRequest(); // its session is alive, whatever serves it now
+                    affinity.sessionSeen(exchange, stuck);
                 }
                 if (member.keepsSessions()) {
                     trace.outcome(StickyOutcome.HIT);

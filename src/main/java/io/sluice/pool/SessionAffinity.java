@@ -33,6 +33,15 @@ final class SessionAffinity {
      */
     private final LearnedSessions moved;
     private volatile boolean anyMoved;
+    /**
+     * Sessions that came back (a request carrying one) per member within
+     * sticky.recent.window, whatever the mode: the only count of a member's sessions
+     * where the backend alone knows them (route, insert), for the admin and drain --wait.
+     * A session a response creates counts only once its client uses it: clients that never
+     * come back (probes, scripts) would otherwise hold every drain for the whole window. Null when no session cookie or path parameter is read.
+     */
+    private final LearnedSessions recent;
+    private final String pathParameterMarker;
     private final String[] insertIds;
     private final String insertCookiePrefix;
     private final String insertAttributes;
@@ -57,6 +66,11 @@ final class SessionAffinity {
                 : carry && previous.moved != null ? previous.moved
                 : new LearnedSessions(Math.min(config.learn().maxEntries(), 65_536), config.learn().sessionTimeout().toSeconds());
         this.anyMoved = moved != null && carry && previous.anyMoved;
+        boolean readsSessions = config.enabled() && (!config.cookies().isEmpty() || !config.pathParameter().isEmpty());
+        this.recent = !readsSessions ? null
+                : previous != null && previous.recent != null && previous.config.recent().equals(config.recent()) ? previous.recent
+                : new LearnedSessions(config.recent().maxEntries(), config.recent().window().toSeconds());
+        this.pathParameterMarker = config.pathParameter().isEmpty() ? null : ";" + config.pathParameter() + "=";
         this.insertIds = new String[bySlot.length];
         for (Member member : members) {
             insertIds[member.index()] = opaqueId(poolName, member.name(), config.insert().secret());
@@ -79,6 +93,41 @@ final class SessionAffinity {
 
     LearnedSessions learned() {
         return learned;
+    }
+
+    /** Sessions seen per member within the recent window, or null when this pool reads no session ids. */
+    LearnedSessions recent() {
+        return recent;
+    }
+
+    /**
+     * A request for a session of the member in {@code slot} arrived: its id (the first
+     * session cookie, else the path parameter) counts as seen on that member now.
+     */
+    void sessionSeen(HttpServerExchange exchange, int slot) {
+        if (recent == null) {
+            return;
+        }
+        HeaderValues cookies = exchange.getRequestHeaders().get(Headers.COOKIE);
+        if (cookies != null) {
+            for (int h = 0; h < cookies.size(); h++) {
+                String header = cookies.get(h);
+                for (String name : config.cookies()) {
+                    long value = CookieHeader.find(header, name);
+                    if (value != CookieHeader.NOT_FOUND && CookieHeader.end(value) > CookieHeader.start(value)) {
+                        recent.learn(header, CookieHeader.start(value), CookieHeader.end(value), slot);
+                        return;
+                    }
+                }
+            }
+        }
+        if (pathParameterMarker != null) {
+            String uri = exchange.getRequestURI();
+            long value = StickyRoute.pathParameter(uri, pathParameterMarker);
+            if (value != CookieHeader.NOT_FOUND && CookieHeader.end(value) > CookieHeader.start(value)) {
+                recent.learn(uri, CookieHeader.start(value), CookieHeader.end(value), slot);
+            }
+        }
     }
 
     /** The member in this place of the session tables, or null (one that left). */

@@ -39,17 +39,29 @@ final class StickyRoute {
         }
         if (pathParameterMarker != null) {
             String uri = exchange.getRequestURI();
-            int at = uri.indexOf(pathParameterMarker);
-            if (at >= 0) {
-                int start = at + pathParameterMarker.length();
-                int end = start;
-                while (end < uri.length() && uri.charAt(end) != ';' && uri.charAt(end) != '/' && uri.charAt(end) != '?') {
-                    end++;
-                }
-                return routeOf(uri, start, end, members);
+            long value = pathParameter(uri, pathParameterMarker);
+            if (value != CookieHeader.NOT_FOUND) {
+                return routeOf(uri, CookieHeader.start(value), CookieHeader.end(value), members);
             }
         }
         return -1;
+    }
+
+    /**
+     * The value of the path parameter {@code marker} (";jsessionid=") in {@code uri}, up to
+     * the next ';', '/' or '?', packed as {@link CookieHeader#find} packs it, or NOT_FOUND.
+     */
+    static long pathParameter(String uri, String marker) {
+        int at = uri.indexOf(marker);
+        if (at < 0) {
+            return CookieHeader.NOT_FOUND;
+        }
+        int start = at + marker.length();
+        int end = start;
+        while (end < uri.length() && uri.charAt(end) != ';' && uri.charAt(end) != '/' && uri.charAt(end) != '?') {
+            end++;
+        }
+        return ((long) start << 32) | end;
     }
 
     private int inCookieHeader(String header, String name, Member[] members) {

@@ -36,8 +36,11 @@ public final class Generation implements AutoCloseable {
     private final Map<String, Pool> pools;
     private final Map<String, HttpHandler> listenerHandlers;
     private final RouteHandler routes;
+    /** The file this generation's configuration came from; a rebuild for run-time member changes keeps its predecessor's. */
+    private volatile FileStamp file;
 
     private Generation(SluiceConfig config, Map<String, Pool> pools, Map<String, HttpHandler> listenerHandlers, RouteHandler routes) {
+        this.file = config.source() == null ? null : FileStamp.read(config.source());
         this.config = config;
         this.pools = pools;
         this.listenerHandlers = listenerHandlers;
@@ -99,6 +102,16 @@ public final class Generation implements AutoCloseable {
 
     public SluiceConfig config() {
         return config;
+    }
+
+    /** The configuration file in force: which, when it was loaded, its checksum; null for a config not read from a file. */
+    public FileStamp file() {
+        return file;
+    }
+
+    /** Built from the same file as {@code previous} (run-time member changes): the file was not read again. */
+    void sameFileAs(Generation previous) {
+        file = previous.file;
     }
 
     public Map<String, Pool> pools() {

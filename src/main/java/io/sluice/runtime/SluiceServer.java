@@ -327,6 +327,7 @@ public final class SluiceServer implements AutoCloseable {
         } catch (StartupException e) {
             return refused("the pools could not be rebuilt: " + e.getMessage());
         }
+        next.sameFileAs(old);
         next.commit(rateLimiters);
         runtimeState.applyTo(next.pools());
         generation = next;

@@ -76,6 +76,15 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void recentSessionWindowMustBeBoundedAndLongerThanZero() throws Exception {
+        List<String> problems = problems(LISTENER + ROUTE
+                + "pools { is { members = [ { url = \"http://127.0.0.1:9763\" } ]\n"
+                + "sticky.recent { window = 0s, max-entries = 8 } } }\n");
+        assertEquals(List.of(file() + ":5: sluice.pools.is.sticky.recent.window: must be longer than zero",
+                file() + ":5: sluice.pools.is.sticky.recent.max-entries: must be between 16 and 10000000, not 8"), problems);
+    }
+
+    @Test
     void badMemberUrls() throws Exception {
         List<String> problems = problems(LISTENER + ROUTE + "pools { is { members = [\n"
                 + " { url = \"ftp://10.0.0.1\" }\n"

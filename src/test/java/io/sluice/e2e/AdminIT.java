@@ -3,6 +3,8 @@ package io.sluice.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.sluice.auth.PasswordHash;
 import io.sluice.testing.Http;
 import io.sluice.testing.Node;
@@ -32,6 +34,21 @@ class AdminIT {
     final Closer closer = new Closer();
     static final String HASH = PasswordHash.hash("correct horse".toCharArray());
     static final String TOKEN = "0123456789abcdef0123456789abcdef";
+    /** The log lines of the run, operational and access, to read the audit lines of run-time changes and the access lines. */
+    final ListAppender<ILoggingEvent> audit = new ListAppender<>();
+
+    @org.junit.jupiter.api.BeforeEach
+    void captureLogs() {
+        audit.start();
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(audit);
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(io.sluice.log.AccessLogHandler.LOGGER_NAME)).addAppender(audit);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void stopCapturing() {
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(audit);
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(io.sluice.log.AccessLogHandler.LOGGER_NAME)).detachAppender(audit);
+    }
 
     private RunningSluice start(Node a, Node b, String adminExtra) throws Exception {
         Files.writeString(dir.resolve("token"), TOKEN + "\n");
@@ -39,7 +56,9 @@ class AdminIT {
                 sluice {
                   listeners = [ { name = http, bind = "127.0.0.1:0" } ]
                   routes = [ { prefix = "/", pool = app } ]
-                  pools { app { members = [
+                  pools { app {
+                    sticky.recent.window = 3s
+                    members = [
                     { url = "%s", route = a }
                     { url = "%s", route = b }
                   ] } }
@@ -327,7 +346,132 @@ class AdminIT {
         String printed = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, printed);
         assertTrue(System.nanoTime() - start >= 1_900_000_000L, "the session may still come back: quiet time counts from the drain");
-        assertTrue(printed.contains("sessions not countable (no learn affinity)"), printed);
+        assertTrue(printed.contains("drained: 0 in flight, 0 sessions seen in the last 3 s"), printed);
+    }
+
+    /**
+     * Route affinity: Sluice does not know the sessions, only sees them come back. One that
+     * arrives after the drain began is counted in the member's recent window, and the drain
+     * is not reported done until the window has passed without it (--idle alone would have
+     * let it go after 1 s).
+     */
+    @Test
+    void drainWaitWaitsForARouteSessionThatArrivesAfterTheDrainBegan() throws Exception {
+        RunningSluice sluice = start(node("a"), node("b"), "");
+        Path ctlConfig = ctlConfig(sluice);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int[] code = new int[1];
+        Thread drain = new Thread(() -> code[0] = io.sluice.Sluice.execute(new String[] {"ctl", "-c", ctlConfig.toString(), "drain", "app", "a",
+            "--wait", "--idle", "1", "--timeout", "20"}, new java.io.PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+        drain.start();
+        io.sluice.pool.Member a = sluice.server().generation().pools().get("app").member("a");
+        while (a.secondsQuietSinceDrain() < 0) {
+            Thread.sleep(20);
+        }
+        long sessionArrived = System.nanoTime();
+        assertEquals("a", Http.get(Http.client(), sluice.uri("http", "/"), "Cookie", "JSESSIONID=late.a").body(), "a draining member keeps its sessions");
+        String pool = Http.get(Http.client(), admin(sluice, "/api/v1/pools/app"), "Authorization", "Bearer " + TOKEN).body();
+        assertTrue(pool.contains("\"learnedSessions\":-1") && pool.contains("\"sessionWindowSeconds\":3"), pool);
+        assertTrue(pool.strip().matches(".*\"name\":\"a\".*?\"recentSessions\":1,.*"), "the late session is counted on a: " + pool);
+        drain.join(30_000);
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code[0], printed);
+        assertTrue(printed.contains("waiting: 0 in flight, 1 session seen in the last 3 s\n"), printed);
+        assertTrue(printed.contains("drained: 0 in flight, 0 sessions seen in the last 3 s, sessions quiet for "), printed);
+        assertTrue(System.nanoTime() - sessionArrived >= 2_500_000_000L, "held until the session left the window: " + printed);
+        assertTrue(audit.list.stream().map(ILoggingEvent::getFormattedMessage).anyMatch(line -> line.contains(" member=a sticky=hit:route ")),
+                "the access log names the mode that found the session (README, Logs): " + audit.list);
+    }
+
+    /** Every way sluice ctl can be told no, word for word: the message names the address, file or key and what to do. */
+    @Test
+    void ctlErrorsSayWhatIsWrongAndWhatToDo() throws Exception {
+        RunningSluice sluice = start(node("a"), node("b"), "");
+        Path ctlConfig = ctlConfig(sluice);
+        int port = sluice.server().adminAddress().getPort();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.util.function.BiFunction<Path, String[], Integer> ctl = (file, args) -> {
+            String[] full = new String[args.length + 3];
+            full[0] = "ctl";
+            full[1] = "-c";
+            full[2] = file.toString();
+            System.arraycopy(args, 0, full, 3, args.length);
+            err.reset();
+            return io.sluice.Sluice.execute(full, new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        };
+        java.util.function.Supplier<String> printed = () -> err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, ctl.apply(ctlConfig, new String[] {"drain", "apps", "a"}));
+        assertEquals("sluice ctl: no pool \"apps\"; the pools are app (sluice ctl pools lists them) (HTTP 404 from POST /api/v1/pools/apps/members/a)\n",
+                printed.get());
+        assertEquals(1, ctl.apply(ctlConfig, new String[] {"disable", "app", "c"}));
+        assertEquals("sluice ctl: no member \"c\" in pool app; its members are a, b (HTTP 404 from POST /api/v1/pools/app/members/c)\n",
+                printed.get());
+        assertEquals(2, ctl.apply(ctlConfig, new String[] {"weight", "app", "a", "heavy"}));
+        assertEquals("sluice ctl: weight \"heavy\" is not a whole number: give 1 to 100, e.g. weight POOL MEMBER 5\n", printed.get());
+        assertEquals(1, ctl.apply(ctlConfig, new String[] {"weight", "app", "a", "0"}));
+        assertEquals("sluice ctl: weight must be a whole number from 1 to 100, not 0 (HTTP 400 from POST /api/v1/pools/app/members/a)\n",
+                printed.get());
+        assertEquals(2, ctl.apply(ctlConfig, new String[] {"drain", "app", "a", "--wait", "--timeout", "soon"}));
+        assertEquals("sluice ctl: --timeout \"soon\" is not a number of seconds: give e.g. --timeout 300s or --timeout 300\n", printed.get());
+        assertEquals(1, ctl.apply(ctlConfig, new String[] {"add", "app", "10.0.0.13:9763"}));
+        assertEquals("sluice ctl: url \"10.0.0.13:9763\" is not an origin: give http:// or https://, a host and a port, no path,"
+                + " e.g. http://10.0.0.13:9763 (HTTP 400 from POST /api/v1/pools/app/members)\n", printed.get());
+        Path wrongToken = dir.resolve("wrong-token");
+        Files.writeString(wrongToken, "fedcba9876543210fedcba9876543210\n");
+        Path wrongConfig = dir.resolve("wrong.conf");
+        Files.writeString(wrongConfig, Files.readString(ctlConfig).replace("token-file = token", "token-file = wrong-token"));
+        assertEquals(1, ctl.apply(wrongConfig, new String[] {"pools"}));
+        assertEquals("sluice ctl: the admin at http://127.0.0.1:" + port + " refused the token in " + wrongToken + " (admin.token-file in "
+                + wrongConfig + "): the running sluice has another one; if the file was changed, reload sluice (sluice reload -c "
+                + wrongConfig + ")\n", printed.get());
+        Path noToken = dir.resolve("no-token.conf");
+        Files.writeString(noToken, Files.readString(ctlConfig).replace("token-file = token", ""));
+        assertEquals(1, ctl.apply(noToken, new String[] {"pools"}));
+        assertEquals("sluice ctl: the admin at http://127.0.0.1:" + port + " wants credentials, and " + noToken + " sets no admin.token-file:"
+                + " set it to a file holding a token (sluice ctl sends it) and reload sluice\n", printed.get());
+        sluice.close();
+        closer.remove(sluice);
+        assertEquals(1, ctl.apply(ctlConfig, new String[] {"pools"}));
+        assertEquals("sluice ctl: nothing answers at http://127.0.0.1:" + port + " (admin.bind in " + ctlConfig + "): is sluice running,"
+                + " and is this the file it runs with?\n", printed.get());
+    }
+
+    /** The API's refusals, word for word: each names what was wrong and what to send instead. */
+    @Test
+    void apiErrorsSayWhatIsWrongAndWhatToDo() throws Exception {
+        RunningSluice sluice = start(node("a"), node("b"), "");
+        String auth = "Bearer " + TOKEN;
+        String json = "application/json";
+        assertEquals("{\"error\":\"authentication required: send the user and password of an admin.users entry (Basic) or the token in"
+                + " admin.token-file (Authorization: Bearer ...)\"}\n", Http.get(Http.client(), admin(sluice, "/api/v1/pools")).body());
+        String host = "127.0.0.1:" + sluice.server().adminAddress().getPort();
+        assertEquals("{\"error\":\"cross-origin request refused: a change must come from this admin's own page (Origin http://" + host
+                + ") or from a client that sends no Origin (sluice ctl, curl)\"}\n", post(sluice, "/api/v1/pools/app/members/a",
+                "{\"state\":\"draining\"}", "Content-Type", json, "Authorization", auth, "Origin", "http://evil.example").body());
+        assertEquals("{\"error\":\"no pool \\\"apps\\\"; the pools are app (sluice ctl pools lists them)\"}\n",
+                Http.get(Http.client(), admin(sluice, "/api/v1/pools/apps"), "Authorization", auth).body());
+        assertEquals("{\"error\":\"nothing to change: send state and/or weight, e.g. {\\\"state\\\":\\\"draining\\\"} or {\\\"weight\\\":5}\"}\n",
+                post(sluice, "/api/v1/pools/app/members/a", "{}", "Content-Type", json, "Authorization", auth).body());
+        assertEquals("{\"error\":\"state must be active, draining, disabled or standby, not \\\"drained\\\"\"}\n",
+                post(sluice, "/api/v1/pools/app/members/a", "{\"state\":\"drained\"}", "Content-Type", json, "Authorization", auth).body());
+        assertEquals("{\"error\":\"route \\\"node 3\\\" is not a jvmRoute: use letters, digits and - _ . (the node's jvmRoute)\"}\n",
+                post(sluice, "/api/v1/pools/app/members", "{\"url\":\"http://127.0.0.1:1\",\"route\":\"node 3\"}", "Content-Type", json,
+                        "Authorization", auth).body());
+        post(sluice, "/api/v1/pools/app/members/a/remove", "{}", "Content-Type", json, "Authorization", auth);
+        HttpResponse<String> last = post(sluice, "/api/v1/pools/app/members/b/remove", "{}", "Content-Type", json, "Authorization", auth);
+        assertEquals(409, last.statusCode());
+        assertEquals("{\"error\":\"pool app keeps at least one member, and b is its last: drain or disable it instead, or add its"
+                + " replacement first\"}\n", last.body());
+    }
+
+    private Path ctlConfig(RunningSluice sluice) throws java.io.IOException {
+        // the admin in the file is on port 0: point ctl at the real port
+        String config = Files.readString(sluice.file()).replaceFirst("(admin \\{\\s*bind = )\"127\\.0\\.0\\.1:0\"",
+                "$1\"127.0.0.1:" + sluice.server().adminAddress().getPort() + "\"");
+        Path ctlConfig = dir.resolve("ctl.conf");
+        Files.writeString(ctlConfig, config.replace("{ name = http, bind = \"127.0.0.1:0\" }", "{ name = http, bind = \"127.0.0.1:1\" }"));
+        return ctlConfig;
     }
 
     @Test
@@ -368,12 +512,19 @@ class AdminIT {
         HttpResponse<String> added = post(sluice, "/api/v1/pools/app/members",
                 "{\"url\":\"" + c.url() + "\",\"route\":\"c\"}", "Content-Type", "application/json", "Authorization", auth);
         assertEquals(200, added.statusCode(), added.body());
+        assertTrue(added.body().contains("\"addedAtRunTime\":true,\"changedAtRunTime\":true"), added.body());
+        assertTrue(audit.list.stream().map(ILoggingEvent::getFormattedMessage).anyMatch(line -> line.equals("admin token: pool app member c"
+                + " added at run time (" + c.url() + ", route c, weight 1); the pools were rebuilt, the file was not read")), audit.list.toString());
         assertEquals("c", Http.get(Http.client(), sluice.uri("http", "/"), "Cookie", "JSESSIONID=S.c").body());
         assertEquals(409, post(sluice, "/api/v1/pools/app/members", "{\"url\":\"" + c.url() + "\"}",
                 "Content-Type", "application/json", "Authorization", auth).statusCode(), "the same node twice");
         HttpResponse<String> removed = post(sluice, "/api/v1/pools/app/members/a/remove", "{}",
                 "Content-Type", "application/json", "Authorization", auth);
         assertEquals(200, removed.statusCode(), removed.body());
+        assertTrue(audit.list.stream().map(ILoggingEvent::getFormattedMessage).anyMatch(line -> line.equals("admin token: pool app member a ("
+                + a.url() + ") removed at run time; the pools were rebuilt, the file was not read")), audit.list.toString());
+        assertTrue(audit.list.stream().map(ILoggingEvent::getFormattedMessage).noneMatch(line -> line.startsWith("reloaded")),
+                "the file was not read: " + audit.list);
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < 12; i++) {
             counts.merge(Http.get(Http.client(), sluice.uri("http", "/")).body(), 1, Integer::sum);

@@ -209,7 +209,7 @@ class StateFileIT {
                 "{\"sate\":\"draining\"}", "unknown field \\\"sate\\\" (known: state, weight)",
                 "{\"weight\":\"3\"}", "field \\\"weight\\\" must be a whole number",
                 "{\"state\":\"draining\"}{}", "text after the JSON object",
-                "{\"state\":\"parked\"}", "state must be active, draining, disabled or standby, not parked");
+                "{\"state\":\"parked\"}", "state must be active, draining, disabled or standby, not \\\"parked\\\"");
         for (Map.Entry<String, String> refusal : refusals.entrySet()) {
             HttpResponse<String> response = post(sluice, "/api/v1/pools/app/members/a", refusal.getKey());
             assertEquals(400, response.statusCode(), refusal.getKey());
