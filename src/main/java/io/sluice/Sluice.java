@@ -1,5 +1,6 @@
 package io.sluice;
 
+import io.sluice.admin.ReloadOutcome;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.Problem;
@@ -98,8 +99,7 @@ public final class Sluice {
     }
 
     public static String version() {
-        String version = Sluice.class.getPackage().getImplementationVersion();
-        return version == null ? "dev" : version;
+        return io.sluice.build.Version.current();
     }
 
     private static Path configFile(String[] args, PrintStream err) {
@@ -275,7 +275,7 @@ public final class Sluice {
                     try {
                         return reloads.submit(reloader::reload).get();
                     } catch (Exception e) {
-                        return new SluiceServer.ReloadOutcome(false, "reload failed: " + e);
+                        return new ReloadOutcome(false, "reload failed: " + e);
                     }
                 });
             } catch (java.io.IOException e) {

@@ -3,7 +3,6 @@ package io.sluice.admin;
 import io.sluice.config.MemberState;
 import io.sluice.pool.Member;
 import io.sluice.pool.Pool;
-import io.sluice.runtime.Generation;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -27,15 +26,15 @@ final class AdminApi {
     private static final Logger AUDIT = LoggerFactory.getLogger("sluice.audit");
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
 
-    private final Supplier<Generation> generation;
+    private final Supplier<? extends InForce> generation;
     private final RuntimeState runtimeState;
-    private final Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild;
+    private final Supplier<io.sluice.admin.ReloadOutcome> rebuild;
     private final java.util.function.BooleanSupplier stopping;
     private final RateHistory rates;
     private final io.sluice.metrics.SluiceMetrics metrics;
     private final ListenerCertificates certificates = new ListenerCertificates();
 
-    AdminApi(Supplier<Generation> generation, RuntimeState runtimeState, Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild,
+    AdminApi(Supplier<? extends InForce> generation, RuntimeState runtimeState, Supplier<io.sluice.admin.ReloadOutcome> rebuild,
              java.util.function.BooleanSupplier stopping, RateHistory rates, io.sluice.metrics.SluiceMetrics metrics) {
         this.rates = rates;
         this.metrics = metrics;
@@ -280,7 +279,7 @@ final class AdminApi {
         } catch (StateFileException e) {
             return notWritten(e);
         }
-        io.sluice.runtime.SluiceServer.ReloadOutcome outcome = rebuild.get();
+        io.sluice.admin.ReloadOutcome outcome = rebuild.get();
         if (outcome.applied()) {
             return null;
         }
@@ -472,7 +471,7 @@ final class AdminApi {
 
     /** The configuration in force: its file, when that was loaded, and the file's SHA-256 at that moment. */
     Map<String, Object> generationInForce() {
-        io.sluice.runtime.FileStamp file = generation.get().file();
+        io.sluice.config.FileStamp file = generation.get().file();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("file", file == null ? "" : file.file().toString());
         out.put("loadedAt", file == null ? "" : file.loadedAt().toString());

@@ -1,7 +1,6 @@
 package io.sluice.admin;
 
 import io.sluice.config.AdminConfig;
-import io.sluice.runtime.Generation;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
@@ -30,16 +29,16 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
     private final AdminApi api;
     private final io.sluice.metrics.SluiceMetrics metrics;
     private final io.sluice.listener.ListenerMetrics listenerMetrics;
-    private final Supplier<Generation> generation;
+    private final Supplier<? extends InForce> generation;
     private final RateHistory rates;
     private final ManagerPage page;
     private volatile AdminAuth auth;
     /** Set when Sluice begins to stop: readiness fails from then on. */
     private volatile boolean stopping;
 
-    private AdminServer(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<Generation> generation,
+    private AdminServer(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<? extends InForce> generation,
                         RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics, io.sluice.listener.ListenerMetrics listenerMetrics,
-                        Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild) throws IOException {
+                        Supplier<io.sluice.admin.ReloadOutcome> rebuild) throws IOException {
         this.metrics = metrics;
         this.listenerMetrics = listenerMetrics;
         this.generation = generation;
@@ -86,9 +85,9 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
         }
     }
 
-    public static AdminServer start(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<Generation> generation,
+    public static AdminServer start(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<? extends InForce> generation,
                                     RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics, io.sluice.listener.ListenerMetrics listenerMetrics,
-                                    Supplier<io.sluice.runtime.SluiceServer.ReloadOutcome> rebuild) throws IOException {
+                                    Supplier<io.sluice.admin.ReloadOutcome> rebuild) throws IOException {
         return new AdminServer(config, worker, buffers, generation, runtimeState, metrics, listenerMetrics, rebuild);
     }
 

@@ -1,6 +1,5 @@
 package io.sluice.admin;
 
-import io.sluice.Sluice;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.form.FormData;
 import io.undertow.server.handlers.form.FormDataParser;
@@ -63,7 +62,7 @@ final class ManagerPage {
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
                 .append(refresh ? "<meta http-equiv=\"refresh\" content=\"" + REFRESH_SECONDS + "\">" : "")
                 .append("<style>").append(STYLE).append("</style></head><body>");
-        html.append("<h1>Sluice balancer manager</h1><p class=\"meta\">sluice ").append(escape(Sluice.version()))
+        html.append("<h1>Sluice balancer manager</h1><p class=\"meta\">sluice ").append(escape(io.sluice.build.Version.current()))
                 .append(" &middot; signed in as ").append(escape(caller)).append(" &middot; ")
                 .append(refresh ? "refreshes every " + REFRESH_SECONDS + " s (<a href=\"/?refresh=0\">stop</a>)"
                         : "not refreshing (<a href=\"/\">refresh every " + REFRESH_SECONDS + " s</a>)")

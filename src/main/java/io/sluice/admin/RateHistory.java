@@ -4,7 +4,6 @@ import io.sluice.config.RouteConfig;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.pool.Member;
 import io.sluice.pool.Pool;
-import io.sluice.runtime.Generation;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -21,7 +20,7 @@ final class RateHistory implements AutoCloseable {
     static final int POINTS = 60;
     static final int SECONDS_PER_POINT = 5;
 
-    private final Supplier<Generation> generation;
+    private final Supplier<? extends InForce> generation;
     private final SluiceMetrics metrics;
     private final Map<String, double[]> series = new ConcurrentHashMap<>();
     private final Map<String, Long> lastCount = new ConcurrentHashMap<>();
@@ -31,7 +30,7 @@ final class RateHistory implements AutoCloseable {
         return thread;
     });
 
-    RateHistory(Supplier<Generation> generation, SluiceMetrics metrics) {
+    RateHistory(Supplier<? extends InForce> generation, SluiceMetrics metrics) {
         this.generation = generation;
         this.metrics = metrics;
         sampler.scheduleAtFixedRate(this::sample, SECONDS_PER_POINT, SECONDS_PER_POINT, TimeUnit.SECONDS);

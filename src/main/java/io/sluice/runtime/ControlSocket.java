@@ -1,5 +1,6 @@
 package io.sluice.runtime;
 
+import io.sluice.admin.ReloadOutcome;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -31,7 +32,7 @@ public final class ControlSocket implements AutoCloseable {
         this.server = server;
     }
 
-    public static ControlSocket open(Path path, Supplier<SluiceServer.ReloadOutcome> reload) throws IOException {
+    public static ControlSocket open(Path path, Supplier<ReloadOutcome> reload) throws IOException {
         if (Files.exists(path)) {
             if (isAlive(path)) {
                 throw new IOException("another process is listening on " + path);
@@ -61,13 +62,13 @@ public final class ControlSocket implements AutoCloseable {
         }
     }
 
-    private void serve(Supplier<SluiceServer.ReloadOutcome> reload) {
+    private void serve(Supplier<ReloadOutcome> reload) {
         while (server.isOpen()) {
             try (SocketChannel client = server.accept()) {
                 String command = new String(Channels.newInputStream(client).readNBytes(64), StandardCharsets.UTF_8).trim();
                 String answer;
                 if (command.equals("reload")) {
-                    SluiceServer.ReloadOutcome outcome = reload.get();
+                    ReloadOutcome outcome = reload.get();
                     answer = (outcome.applied() ? "ok\n" : "refused\n") + outcome.summary() + "\n";
                 } else {
                     answer = "refused\nunknown command \"" + command + "\" (known: reload)\n";

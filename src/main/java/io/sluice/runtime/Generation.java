@@ -1,5 +1,7 @@
 package io.sluice.runtime;
 
+import io.sluice.admin.InForce;
+import io.sluice.config.FileStamp;
 import io.sluice.clientcert.ClientCertificateHeader;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.RouteConfig;
@@ -29,7 +31,7 @@ import org.xnio.XnioWorker;
  * the hot reload issue) builds a new one and swaps it in, while requests in flight finish
  * on the one they started on.
  */
-public final class Generation implements AutoCloseable {
+public final class Generation implements AutoCloseable, InForce {
     /** The rate-limit scope of the Sluice-wide limit (routes' limits are scoped by route name). */
     private static final String SLUICE_WIDE = "sluice";
     private final SluiceConfig config;

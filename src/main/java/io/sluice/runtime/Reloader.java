@@ -1,5 +1,6 @@
 package io.sluice.runtime;
 
+import io.sluice.admin.ReloadOutcome;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.Problem;
@@ -16,14 +17,14 @@ public final class Reloader {
         this.file = file;
     }
 
-    public SluiceServer.ReloadOutcome reload() {
+    public ReloadOutcome reload() {
         try {
             return server.reload(ConfigLoader.load(file));
         } catch (ConfigException e) {
             String problems = e.problems().stream().map(Problem::render).collect(Collectors.joining("\n"));
             org.slf4j.LoggerFactory.getLogger(Reloader.class)
                     .error("reload refused, the running configuration stays; {} has {} error(s):\n{}", file, e.problems().size(), problems);
-            return new SluiceServer.ReloadOutcome(false, problems);
+            return new ReloadOutcome(false, problems);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.sluice.runtime;
 
 import io.sluice.admin.AdminServer;
+import io.sluice.admin.ReloadOutcome;
 import io.sluice.admin.RuntimeState;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.SluiceConfig;
@@ -162,10 +163,6 @@ public final class SluiceServer implements AutoCloseable {
 
     public Generation generation() {
         return generation;
-    }
-
-    /** What a reload did, for the log and for `sluice reload`. */
-    public record ReloadOutcome(boolean applied, String summary) {
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.sluice.testing;
 
+import io.sluice.admin.ReloadOutcome;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
 import io.sluice.runtime.SluiceServer;
@@ -27,9 +28,9 @@ public final class RunningSluice implements AutoCloseable {
     }
 
     /** Rewrites the config file and reloads it as SIGHUP would. */
-    public SluiceServer.ReloadOutcome reload(String hocon) throws Exception {
+    public ReloadOutcome reload(String hocon) throws Exception {
         Files.writeString(config.source(), withTestAdmin(hocon));
-        SluiceServer.ReloadOutcome outcome = new io.sluice.runtime.Reloader(server, config.source()).reload();
+        ReloadOutcome outcome = new io.sluice.runtime.Reloader(server, config.source()).reload();
         if (outcome.applied()) {
             config = ConfigLoader.load(config.source());
         }

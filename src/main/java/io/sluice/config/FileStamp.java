@@ -1,4 +1,4 @@
-package io.sluice.runtime;
+package io.sluice.config;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +17,7 @@ import java.util.HexFormat;
 public record FileStamp(Path file, Instant loadedAt, String sha256) {
 
     /** Reads the file now; a file that cannot be read (moved meanwhile) gets sha256 "". */
-    static FileStamp read(Path file) {
+    public static FileStamp read(Path file) {
         String sha256;
         try {
             sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
