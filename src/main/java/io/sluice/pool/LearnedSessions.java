@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * HAProxy's stick store-response), for nodes that put no jvmRoute in their session ids.
  *
  * <p>Bounded by construction: a fixed table allocated at start (16 bytes a slot, twice
- * max-entries slots for headroom), keyed by a 64-bit hash of the session id. Each session
+ * max-entries slots for headroom), keyed by the session id's {@link SessionKeys} value. Each session
  * has two candidate 8-way buckets (two-choice hashing): a new one takes an empty or
  * expired slot of either, else the least recently seen of the sixteen, so live sessions
  * are not evicted while the table has room, and expired ones are dropped by being
@@ -23,14 +23,27 @@ final class LearnedSessions {
     private final int bucketMask;
     private final long timeoutSeconds;
     private final long epoch = System.nanoTime();
+    private final SessionKeys sessionKeys;
+    /** Told of every session learned here (not of those received from elsewhere); replaced when a pool is rebuilt. */
+    private volatile Learned onLearned = (key, memberIndex) -> { };
 
-    LearnedSessions(int maxEntries, long timeoutSeconds) {
+    /** Hears of sessions this table learns, and of live ones seen again after a quarter of the timeout. */
+    interface Learned {
+        void learned(long key, int memberIndex);
+    }
+
+    LearnedSessions(int maxEntries, long timeoutSeconds, SessionKeys sessionKeys) {
+        this.sessionKeys = sessionKeys;
         int slots = Integer.highestOneBit(Math.max(2 * WAYS, 2 * maxEntries) * 2 - 1); // >= 2 x max-entries
         int buckets = slots / WAYS;
         this.keys = new AtomicLongArray(buckets * WAYS);
         this.values = new AtomicLongArray(buckets * WAYS);
         this.bucketMask = buckets - 1;
         this.timeoutSeconds = timeoutSeconds;
+    }
+
+    void onLearned(Learned listener) {
+        this.onLearned = listener;
     }
 
     /** Slots in the table: the most sessions it can hold. */
@@ -45,7 +58,7 @@ final class LearnedSessions {
 
     /** The member index learned for this session id (text[start, end)), or -1. */
     int find(String text, int start, int end) {
-        long key = hash(text, start, end);
+        long key = sessionKeys.key(text, start, end);
         long now = now();
         int found = findIn(firstBucket(key), key, now);
         return found != -2 ? found : Math.max(-1, findIn(secondBucket(key), key, now));
@@ -60,6 +73,9 @@ final class LearnedSessions {
                 if (fingerprint(value) == fingerprint(key) && now - seen(value) <= timeoutSeconds) {
                     if (seen(value) != now) {
                         values.lazySet(slot, pack(key, member(value), now));
+                        if (4 * (now - seen(value)) > timeoutSeconds) {
+                            onLearned.learned(key, member(value)); // still alive: others keep it too
+                        }
                     }
                     return member(value);
                 }
@@ -71,8 +87,14 @@ final class LearnedSessions {
 
     /** Remembers (or moves) a session: the member that issued or now serves it. */
     void learn(String text, int start, int end, int memberIndex) {
-        long key = hash(text, start, end);
-        long now = now();
+        long key = sessionKeys.key(text, start, end);
+        put(key, memberIndex, 0);
+        onLearned.learned(key, memberIndex);
+    }
+
+    /** Remembers a session by its key, last seen idleSeconds ago: learned here, or by another instance of the cluster. */
+    void put(long key, int memberIndex, long idleSeconds) {
+        long now = Math.max(0, now() - idleSeconds);
         int first = firstBucket(key);
         int second = secondBucket(key);
         if (update(first, key, memberIndex, now) || update(second, key, memberIndex, now)) {
@@ -196,18 +218,19 @@ final class LearnedSessions {
         return value & 0xFFFFFFFFL;
     }
 
-    /** FNV-1a over the characters, then a murmur finaliser; never 0 (the empty slot). */
-    static long hash(String text, int start, int end) {
-        long hash = 0xcbf29ce484222325L;
-        for (int i = start; i < end; i++) {
-            hash ^= text.charAt(i);
-            hash *= 0x100000001b3L;
+    /** Every live session: its key, member index and seconds since it was last seen (a scan: for a joining instance). */
+    void forEachLive(LiveSession action) {
+        long now = now();
+        for (int slot = 0; slot < keys.length(); slot++) {
+            long key = keys.get(slot);
+            long value = values.get(slot);
+            if (key != 0 && fingerprint(value) == fingerprint(key) && now - seen(value) <= timeoutSeconds) {
+                action.accept(key, member(value), now - seen(value));
+            }
         }
-        hash ^= hash >>> 33;
-        hash *= 0xff51afd7ed558ccdL;
-        hash ^= hash >>> 33;
-        hash *= 0xc4ceb9fe1a85ec53L;
-        hash ^= hash >>> 33;
-        return hash == 0 ? 1 : hash;
+    }
+
+    interface LiveSession {
+        void accept(long key, int memberIndex, long idleSeconds);
     }
 }

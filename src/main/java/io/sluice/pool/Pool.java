@@ -92,7 +92,7 @@ public final class Pool implements AutoCloseable {
      * @param previous the pool of the same name in the running generation, or null
      */
     public static Pool build(PoolConfig config, HeadersConfig headers, XnioWorker worker, ByteBufferPool buffers, Pool previous,
-                             io.sluice.metrics.SluiceMetrics metrics) throws TlsMaterialException {
+                             io.sluice.metrics.SluiceMetrics metrics, SessionSharing sharing) throws TlsMaterialException {
         UndertowXnioSsl ssl = null;
         MemberTrust memberTrust = null;
         if (config.hasHttpsMembers()) {
@@ -155,7 +155,7 @@ public final class Pool implements AutoCloseable {
             bySlot[member.index()] = member;
         }
         SessionAffinity affinity = new SessionAffinity(config.sticky(), members, bySlot, config.name(),
-                previous != null ? previous.affinity : null);
+                previous != null ? previous.affinity : null, sharing);
         PoolProxyClient proxyClient = new PoolProxyClient(members, config, affinity, metrics.pool(config.name()));
         HttpHandler proxy = ProxyHandler.builder()
                 .setProxyClient(proxyClient)
@@ -253,6 +253,16 @@ public final class Pool implements AutoCloseable {
 
     public HttpHandler handler() {
         return proxyHandler;
+    }
+
+    /** A session another instance of the cluster learned or moved: this pool keeps it too. */
+    public void learnedElsewhere(SessionSharing.Table table, long key, String member, long idleSeconds) {
+        affinity.learnedElsewhere(table, key, member, idleSeconds);
+    }
+
+    /** Every live session of one of this pool's tables, for an instance that joins the cluster. */
+    public void forEachSharedSession(SessionSharing.Table table, SessionSharing.SharedSession action) {
+        affinity.forEachLive(table, action);
     }
 
     /**

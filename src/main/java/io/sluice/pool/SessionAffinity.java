@@ -53,7 +53,8 @@ final class SessionAffinity {
      *                 carry over while the learn settings are the same (the tables are keyed
      *                 by members' places, which persist with the members)
      */
-    SessionAffinity(StickyConfig config, Member[] members, Member[] bySlot, String poolName, SessionAffinity previous) {
+    SessionAffinity(StickyConfig config, Member[] members, Member[] bySlot, String poolName, SessionAffinity previous,
+                    SessionSharing sharing) {
         this.config = config;
         this.members = members;
         this.bySlot = bySlot;
@@ -61,10 +62,17 @@ final class SessionAffinity {
         boolean carry = previous != null && previous.config.learn().equals(config.learn());
         this.learned = !config.has(AffinityMode.LEARN) ? null
                 : carry && previous.learned != null ? previous.learned // a reload keeps what was learned
-                : new LearnedSessions(config.learn().maxEntries(), config.learn().sessionTimeout().toSeconds());
+                : new LearnedSessions(config.learn().maxEntries(), config.learn().sessionTimeout().toSeconds(), sharing.keys());
         this.moved = !config.has(AffinityMode.ROUTE) ? null
                 : carry && previous.moved != null ? previous.moved
-                : new LearnedSessions(Math.min(config.learn().maxEntries(), 65_536), config.learn().sessionTimeout().toSeconds());
+                : new LearnedSessions(Math.min(config.learn().maxEntries(), 65_536), config.learn().sessionTimeout().toSeconds(),
+                        sharing.keys());
+        if (learned != null) {
+            learned.onLearned((key, index) -> share(sharing, poolName, SessionSharing.Table.LEARNED, key, index));
+        }
+        if (moved != null) {
+            moved.onLearned((key, index) -> share(sharing, poolName, SessionSharing.Table.MOVED, key, index));
+        }
         this.anyMoved = moved != null && carry && previous.anyMoved;
         boolean readsSessions = config.enabled() && (!config.cookies().isEmpty() || !config.pathParameter().isEmpty());
         this.recent = !readsSessions ? null
@@ -89,6 +97,43 @@ final class SessionAffinity {
         // auto: a SAML POST binding or OIDC form_post comes back as a cross-site POST, which
         // carries only a SameSite=None cookie, and browsers take None only with Secure
         this.insertAttributesSecure = auto ? withSameSite(attributes, "None") : insertAttributes;
+    }
+
+    private void share(SessionSharing sharing, String poolName, SessionSharing.Table table, long key, int index) {
+        Member member = member(index);
+        if (member != null) {
+            sharing.learned(poolName, table, key, member.name());
+        }
+    }
+
+    /** A session another instance learned (or moved): kept here too, without telling anyone. */
+    void learnedElsewhere(SessionSharing.Table table, long key, String memberName, long idleSeconds) {
+        LearnedSessions target = table == SessionSharing.Table.LEARNED ? learned : moved;
+        if (target == null) {
+            return;
+        }
+        for (Member member : members) {
+            if (member.name().equals(memberName)) {
+                target.put(key, member.index(), idleSeconds);
+                if (target == moved) {
+                    anyMoved = true;
+                }
+                return;
+            }
+        }
+    }
+
+    /** Every live session of this pool's tables, for an instance that joins the cluster. */
+    void forEachLive(SessionSharing.Table table, SessionSharing.SharedSession action) {
+        LearnedSessions source = table == SessionSharing.Table.LEARNED ? learned : moved;
+        if (source != null) {
+            source.forEachLive((key, index, idle) -> {
+                Member member = member(index);
+                if (member != null) {
+                    action.accept(key, member.name(), idle);
+                }
+            });
+        }
     }
 
     LearnedSessions learned() {

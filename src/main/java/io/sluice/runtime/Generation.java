@@ -60,13 +60,14 @@ public final class Generation implements AutoCloseable, InForce {
      */
     static Generation build(SluiceConfig config, ToIntFunction<String> boundPort, XnioWorker worker, ByteBufferPool buffers,
                             Generation previous, io.sluice.metrics.SluiceMetrics metrics,
-                            io.sluice.listener.ListenerMetrics listenerMetrics, io.sluice.ratelimit.RateLimiters limiters)
+                            io.sluice.listener.ListenerMetrics listenerMetrics, io.sluice.ratelimit.RateLimiters limiters,
+                            io.sluice.pool.SessionSharing sharing)
             throws StartupException {
         Map<String, Pool> pools = new LinkedHashMap<>();
         try {
             for (PoolConfig poolConfig : config.pools().values()) {
                 Pool before = previous == null ? null : previous.pools.get(poolConfig.name());
-                pools.put(poolConfig.name(), Pool.build(poolConfig, config.headers(), worker, buffers, before, metrics));
+                pools.put(poolConfig.name(), Pool.build(poolConfig, config.headers(), worker, buffers, before, metrics, sharing));
             }
         } catch (TlsMaterialException e) {
             pools.values().forEach(Pool::close);

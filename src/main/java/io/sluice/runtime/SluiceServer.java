@@ -63,6 +63,8 @@ public final class SluiceServer implements AutoCloseable {
     private final io.sluice.listener.ListenerMetrics listenerMetrics;
     /** Rate limiters by scope, kept across generations while their settings stay. */
     private final io.sluice.ratelimit.RateLimiters rateLimiters = new io.sluice.ratelimit.RateLimiters();
+    /** Where learned sessions go besides this process: the cluster's, or this process's alone. */
+    private volatile io.sluice.pool.SessionSharing sharing = io.sluice.pool.SessionSharing.LOCAL;
     /** Client connections on all traffic listeners, against limits.max-connections; outlives reloads. */
     private final io.sluice.listener.Admission admission;
 
@@ -101,7 +103,7 @@ public final class SluiceServer implements AutoCloseable {
             server.runtimeState = RuntimeState.load(config.admin().stateFile());
             server.fileConfig = config;
             server.generation = Generation.build(server.runtimeState.overlay(config), server::boundPort, worker, server.buffers.http(), null,
-                    server.metrics, server.listenerMetrics, server.rateLimiters);
+                    server.metrics, server.listenerMetrics, server.rateLimiters, server.sharing);
             server.generation.commit(server.rateLimiters);
             server.runtimeState.applyTo(server.generation.pools());
             ListenerStarter starter = server.starter(config);
@@ -190,7 +192,7 @@ public final class SluiceServer implements AutoCloseable {
             return refused(e.getMessage()); // a new state file that cannot be used: never start it over empty
         }
         try {
-            next = Generation.build(state.overlay(config), this::boundPort, worker, buffers.http(), old, metrics, listenerMetrics, rateLimiters);
+            next = Generation.build(state.overlay(config), this::boundPort, worker, buffers.http(), old, metrics, listenerMetrics, rateLimiters, sharing);
         } catch (StartupException e) {
             return refused("the new configuration could not be built: " + e.getMessage());
         }
@@ -320,7 +322,7 @@ public final class SluiceServer implements AutoCloseable {
         Generation old = generation;
         Generation next;
         try {
-            next = Generation.build(runtimeState.overlay(fileConfig), this::boundPort, worker, buffers.http(), old, metrics, listenerMetrics, rateLimiters);
+            next = Generation.build(runtimeState.overlay(fileConfig), this::boundPort, worker, buffers.http(), old, metrics, listenerMetrics, rateLimiters, sharing);
         } catch (StartupException e) {
             return refused("the pools could not be rebuilt: " + e.getMessage());
         }

@@ -9,7 +9,7 @@ class LearnedSessionsTest {
 
     @Test
     void staysWithinItsBoundUnderAMillionDistinctSessions() {
-        LearnedSessions table = new LearnedSessions(100_000, 1800);
+        LearnedSessions table = new LearnedSessions(100_000, 1800, SessionKeys.random());
         Runtime runtime = Runtime.getRuntime();
         long capacity = table.capacity();
         for (int i = 0; i < 1_000_000; i++) {
@@ -35,7 +35,7 @@ class LearnedSessionsTest {
 
     @Test
     void findsAndMovesASession() {
-        LearnedSessions table = new LearnedSessions(1000, 1800);
+        LearnedSessions table = new LearnedSessions(1000, 1800, SessionKeys.random());
         String header = "JSESSIONID=ABC123; Path=/";
         table.learn(header, 11, 17, 2);
         assertEquals(2, table.find("ABC123", 0, 6));
@@ -46,7 +46,7 @@ class LearnedSessionsTest {
 
     @Test
     void expiredSessionsAreForgotten() throws Exception {
-        LearnedSessions table = new LearnedSessions(64, 0);
+        LearnedSessions table = new LearnedSessions(64, 0, SessionKeys.random());
         table.learn("S", 0, 1, 3);
         Thread.sleep(1100); // the table counts whole seconds
         assertEquals(-1, table.find("S", 0, 1));
@@ -55,7 +55,7 @@ class LearnedSessionsTest {
 
     @Test
     void everyLiveSessionIsKeptUpToMaxEntries() {
-        LearnedSessions table = new LearnedSessions(100_000, 1800);
+        LearnedSessions table = new LearnedSessions(100_000, 1800, SessionKeys.random());
         for (int i = 0; i < 100_000; i++) {
             String id = "LIVE" + i;
             table.learn(id, 0, id.length(), i % 5);
