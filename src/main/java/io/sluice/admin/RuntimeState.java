@@ -106,7 +106,7 @@ public final class RuntimeState {
         }
         return new SluiceConfig(config.source(), config.listeners(), config.routes(), pools, config.denyMethods(), config.trustedProxies(),
                 config.headers(), config.limits(), config.accessLog(), config.ioThreads(), config.drainTimeout(), config.controlSocket(),
-                config.admin(), config.rateLimit());
+                config.admin(), config.rateLimit(), config.cluster());
     }
 
     /** Applies the recorded member states and weights to a freshly built generation's pools. */

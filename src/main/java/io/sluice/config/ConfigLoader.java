@@ -165,6 +165,7 @@ public final class ConfigLoader {
         }
 
         AdminConfig admin = readAdmin(root.section("admin"), listeners);
+        ClusterConfig cluster = readCluster(root.section("cluster"), listeners, admin);
         boolean proxies = listeners.stream().anyMatch(listener -> listener.redirectTo() == null);
         if (proxies && routes.isEmpty() && !root.isSet("routes") && problems.isEmpty()) {
             root.error("routes", "no routes are configured, so every request would get 404",
@@ -172,7 +173,7 @@ public final class ConfigLoader {
         }
         problems.throwIfAny();
         return new SluiceConfig(source, listeners, routes, pools, denyMethods, trustedProxies, headersConfig, limitsConfig,
-                accessLogConfig, ioThreads, drainTimeout, controlSocket, admin, rateLimit);
+                accessLogConfig, ioThreads, drainTimeout, controlSocket, admin, rateLimit, cluster);
     }
 
     private static LimitsConfig readLimits(Section limits) {
@@ -932,6 +933,72 @@ public final class ConfigLoader {
         }
         TlsConfig tls = admin.isSet("tls") ? readTls(admin.section("tls"), "admin") : null;
         return new AdminConfig(bind, users, tokenFile, admin.bool("open-read"), stateFile, tls);
+    }
+
+    private ClusterConfig readCluster(Section cluster, List<ListenerConfig> listeners, AdminConfig admin) {
+        String bindText = cluster.string("bind");
+        if (bindText.isEmpty()) {
+            for (String key : List.of("peers", "dns", "secret-file")) {
+                if (cluster.isGiven(key)) {
+                    cluster.error(key, "cluster." + key + " is set but cluster.bind is not, so this instance joins no cluster",
+                            "set bind = \"<this host's address>:7800\", or remove the cluster block");
+                }
+            }
+            return ClusterConfig.NONE;
+        }
+        BindAddress bind = BindAddress.parse(bindText);
+        if (bind == null) {
+            cluster.error("bind", "\"" + bindText + "\" is not host:port", "e.g. bind = \"10.0.0.5:7800\"");
+        } else {
+            if (bind.isWildcard()) {
+                cluster.error("bind", "the cluster needs this instance's own address, not " + bind.host(),
+                        "give the address the other instances reach it at, e.g. \"10.0.0.5:" + bind.port() + "\"");
+            }
+            for (ListenerConfig listener : listeners) {
+                if (listener.bind() != null && bind.overlaps(listener.bind())) {
+                    cluster.error("bind", "the cluster bind " + bind + " collides with listener " + listener.name(), "give the cluster its own port");
+                }
+            }
+            if (admin.bind() != null && bind.overlaps(admin.bind())) {
+                cluster.error("bind", "the cluster bind " + bind + " collides with the admin listener", "give the cluster its own port");
+            }
+        }
+        String name = cluster.string("name");
+        if (!TOKEN.matcher(name).matches()) {
+            cluster.error("name", "a cluster name is letters, digits and -_.", "e.g. name = wso2-edge");
+        }
+        List<BindAddress> peers = new ArrayList<>();
+        List<String> peerTexts = cluster.strings("peers");
+        for (String peer : peerTexts) {
+            BindAddress address = BindAddress.parse(peer);
+            if (address == null || address.port() == 0) {
+                cluster.error("peers", "\"" + peer + "\" is not host:port", "list every instance as \"host:port\", e.g. \"10.0.0.6:7800\"");
+            } else {
+                peers.add(address);
+            }
+        }
+        String dns = cluster.string("dns");
+        if (peerTexts.isEmpty() == dns.isEmpty()) {
+            cluster.error(peerTexts.isEmpty() ? "peers" : "dns", peerTexts.isEmpty() ? "the cluster has no way to find its peers"
+                    : "peers and dns are both set", "set either peers = [\"host:port\", ...] or dns = \"<name resolving to every instance>\"");
+        }
+        String secretText = cluster.string("secret-file");
+        Path secretFile = secretText.isEmpty() ? null : resolve(secretText);
+        if (secretFile == null) {
+            cluster.error("secret-file", "a cluster needs a shared secret: without it anyone who reaches the port could join",
+                    "e.g. openssl rand -hex 32 > /etc/sluice/cluster.secret (the same file on every instance), "
+                            + "then secret-file = /etc/sluice/cluster.secret");
+        } else {
+            try {
+                if (Files.readString(secretFile).trim().length() < 32) {
+                    cluster.error("secret-file", "the secret in " + secretFile + " is shorter than 32 characters",
+                            "e.g. openssl rand -hex 32 > " + secretFile);
+                }
+            } catch (java.io.IOException e) {
+                cluster.error("secret-file", "cannot read " + secretFile + ": " + e.getMessage(), "let the sluice user read it (mode 0640)");
+            }
+        }
+        return new ClusterConfig(name, bind, peers, dns, secretFile);
     }
 
     private static HealthConfig readHealth(Section health) {

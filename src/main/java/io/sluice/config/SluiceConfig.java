@@ -21,7 +21,8 @@ public record SluiceConfig(
         Duration drainTimeout,
         Path controlSocket,
         AdminConfig admin,
-        RateLimitConfig rateLimit) {
+        RateLimitConfig rateLimit,
+        ClusterConfig cluster) {
 
     public SluiceConfig {
         listeners = List.copyOf(listeners);

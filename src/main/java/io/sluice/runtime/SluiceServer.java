@@ -65,6 +65,8 @@ public final class SluiceServer implements AutoCloseable {
     private final io.sluice.ratelimit.RateLimiters rateLimiters = new io.sluice.ratelimit.RateLimiters();
     /** Where learned sessions go besides this process: the cluster's, or this process's alone. */
     private volatile io.sluice.pool.SessionSharing sharing = io.sluice.pool.SessionSharing.LOCAL;
+    /** This instance's membership of a cluster, or null. */
+    private volatile io.sluice.cluster.Cluster cluster;
     /** Client connections on all traffic listeners, against limits.max-connections; outlives reloads. */
     private final io.sluice.listener.Admission admission;
 
@@ -101,10 +103,17 @@ public final class SluiceServer implements AutoCloseable {
         self[0] = server;
         try {
             server.runtimeState = RuntimeState.load(config.admin().stateFile());
+            if (config.cluster().enabled()) {
+                server.cluster = io.sluice.cluster.Cluster.join(config.cluster(), server::currentPools);
+                server.sharing = server.cluster;
+            }
             server.fileConfig = config;
             server.generation = Generation.build(server.runtimeState.overlay(config), server::boundPort, worker, server.buffers.http(), null,
                     server.metrics, server.listenerMetrics, server.rateLimiters, server.sharing);
             server.generation.commit(server.rateLimiters);
+            if (server.cluster != null) {
+                server.cluster.receiveState();
+            }
             server.runtimeState.applyTo(server.generation.pools());
             ListenerStarter starter = server.starter(config);
             for (ListenerConfig listener : config.listeners()) {
@@ -114,7 +123,7 @@ public final class SluiceServer implements AutoCloseable {
                 server.admin = AdminServer.start(config.admin(), worker, server.buffers.http(), server::generation, server.runtimeState, server.metrics, server.listenerMetrics,
                         server::rebuild);
             }
-        } catch (ListenerException | IOException e) {
+        } catch (ListenerException | IOException | io.sluice.cluster.ClusterException e) {
             server.stopNow();
             throw new StartupException(e.getMessage());
         } catch (StartupException | RuntimeException e) {
@@ -182,6 +191,10 @@ public final class SluiceServer implements AutoCloseable {
         if (config.ioThreads() != old.config().ioThreads()) {
             LOG.warn("reload: io-threads changed from {} to {}; that takes a restart, the running value stays",
                     old.config().ioThreads(), config.ioThreads());
+        }
+        if (!config.cluster().equals(old.config().cluster())) {
+            LOG.warn("reload: the cluster block changed; that takes a restart, this instance stays in cluster {} as it joined",
+                    old.config().cluster().enabled() ? old.config().cluster().name() : "(none)");
         }
         Generation next;
         RuntimeState state;
@@ -426,6 +439,17 @@ public final class SluiceServer implements AutoCloseable {
         LOG.info("sluice stopped");
     }
 
+    /** The running generation's pools (none before the first is built): where sessions from the cluster go. */
+    private Map<String, Pool> currentPools() {
+        Generation current = generation;
+        return current == null ? Map.of() : current.pools();
+    }
+
+    /** This instance's cluster membership, or null without a cluster. */
+    public io.sluice.cluster.Cluster cluster() {
+        return cluster;
+    }
+
     private void stopNow() {
         AdminServer running = admin;
         if (running != null) {
@@ -435,6 +459,10 @@ public final class SluiceServer implements AutoCloseable {
             listener.stop();
         }
         listeners = Map.of();
+        io.sluice.cluster.Cluster member = cluster;
+        if (member != null) {
+            member.close();
+        }
         retirement.shutdownNow();
         Generation current = generation;
         if (current != null) {

@@ -1,0 +1,333 @@
+package io.sluice.cluster;
+
+import io.sluice.config.BindAddress;
+import io.sluice.config.ClusterConfig;
+import io.sluice.pool.Pool;
+import io.sluice.pool.SessionKeys;
+import io.sluice.pool.SessionSharing;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import javax.crypto.Mac;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.JChannel;
+import org.jgroups.Message;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.jgroups.protocols.FD_ALL3;
+import org.jgroups.protocols.FD_SOCK2;
+import org.jgroups.protocols.FRAG4;
+import org.jgroups.protocols.MERGE3;
+import org.jgroups.protocols.MFC;
+import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.TCPPING;
+import org.jgroups.protocols.UFC;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.protocols.dns.DNS_PING;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.protocols.pbcast.STATE_TRANSFER;
+import org.jgroups.stack.Protocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This instance's membership of a Sluice cluster, over JGroups: TCP between the instances,
+ * discovery from the configured peers or DNS, failure detection, merging after a partition,
+ * every message encrypted with the cluster's key ({@link SealedChannel}), and Sluice's own
+ * messages authenticated on top ({@link SessionBatch}).
+ *
+ * <p>What it shares: learned sessions and failover re-stamps ({@link SessionSharing}). They are
+ * written into the local table first and queued here without blocking; one thread sends what the
+ * queue holds in batches every {@value #SEND_EVERY_MILLIS} ms. The queue is bounded: when the
+ * network cannot keep up, sessions are dropped from it and counted, never the request delayed. A
+ * joining instance receives every live session from the coordinator (JGroups state transfer).
+ * Conflict rule: the latest arrival wins, locally and from the network alike (two instances learn
+ * the same session at the same moment only when its client talks to both at once).
+ */
+public final class Cluster implements SessionSharing, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Cluster.class);
+    static final int SEND_EVERY_MILLIS = 20;
+    private static final int QUEUE_LIMIT = 100_000;
+    private static final int BATCH_LIMIT = 2_000;
+    private static final long STATE_TIMEOUT_MILLIS = 10_000;
+
+    private final ClusterConfig config;
+    private final ClusterKeys keys;
+    private final Supplier<Map<String, Pool>> pools;
+    private final JChannel channel;
+    private final ConcurrentLinkedQueue<SessionBatch.Entry> outgoing = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final Thread sender;
+    private volatile boolean running = true;
+    private volatile List<Address> members = List.of();
+    /** The receive side's MAC: JGroups delivers one instance's messages on one thread at a time, but not all instances' on one. */
+    private final ThreadLocal<Mac> receiveMac;
+
+    private Cluster(ClusterConfig config, ClusterKeys keys, Supplier<Map<String, Pool>> pools) throws Exception {
+        this.config = config;
+        this.keys = keys;
+        this.pools = pools;
+        this.receiveMac = ThreadLocal.withInitial(keys::mac);
+        this.channel = new JChannel(stack(config, keys));
+        channel.setName(instanceName(config.bind()));
+        channel.setReceiver(new Listener());
+        this.sender = new Thread(this::sendLoop, "sluice-cluster");
+        sender.setDaemon(true);
+    }
+
+    /**
+     * Joins (or, when no peer answers, founds) the cluster and takes the live sessions from its
+     * coordinator. Blocks while it joins: called at start, before any listener is bound.
+     */
+    public static Cluster join(ClusterConfig config, Supplier<Map<String, Pool>> pools) throws ClusterException {
+        String secret;
+        try {
+            secret = Files.readString(config.secretFile()).trim();
+        } catch (IOException e) {
+            throw new ClusterException("cannot read cluster.secret-file " + config.secretFile() + ": " + e.getMessage());
+        }
+        Cluster cluster;
+        try {
+            cluster = new Cluster(config, ClusterKeys.derive(secret, config.name()), pools);
+        } catch (Exception e) {
+            throw new ClusterException("cannot set up the cluster on " + config.bind() + ": " + e.getMessage());
+        }
+        try {
+            cluster.channel.connect(config.name());
+        } catch (Exception e) {
+            cluster.channel.close();
+            throw new ClusterException("cannot join cluster " + config.name() + " on " + config.bind() + ": " + rootCause(e));
+        }
+        cluster.sender.start();
+        return cluster;
+    }
+
+    /** After the pools exist: the coordinator's live sessions, when this instance is not the coordinator. */
+    public void receiveState() {
+        View view = channel.getView();
+        if (view != null && view.size() > 1 && !view.getCoord().equals(channel.getAddress())) {
+            try {
+                channel.getState(null, STATE_TIMEOUT_MILLIS);
+            } catch (Exception e) {
+                LOG.warn("cluster {}: could not receive the learned sessions from {}: {}; this instance learns them anew",
+                        config.name(), view.getCoord(), rootCause(e));
+            }
+        }
+    }
+
+    private static Protocol[] stack(ClusterConfig config, ClusterKeys keys) throws Exception {
+        BindAddress bind = config.bind();
+        TCP tcp = new TCP();
+        tcp.setBindAddress(InetAddress.getByName(bind.host()));
+        tcp.setBindPort(bind.port());
+        tcp.setPortRange(0);
+        Protocol discovery;
+        if (config.dns().isEmpty()) {
+            List<InetSocketAddress> peers = new ArrayList<>();
+            for (BindAddress peer : config.peers()) {
+                peers.add(new InetSocketAddress(peer.host(), peer.port()));
+            }
+            discovery = new TCPPING().setInitialHosts(peers).setPortRange(0);
+        } else {
+            discovery = new DNS_PING().setDNSQuery(config.dns());
+        }
+        GMS gms = new GMS().setJoinTimeout(2000).printLocalAddress(false); // Sluice logs the membership itself
+        gms.setMaxJoinAttempts(3);
+        return new Protocol[] {
+                tcp, discovery, new MERGE3(), new FD_SOCK2(), new FD_ALL3(), new VERIFY_SUSPECT2(),
+                SealedChannel.with(keys.encryption(), config.name()),
+                new NAKACK2(), new UNICAST3(), new STABLE(), gms, new UFC(), new MFC(), new FRAG4(), new STATE_TRANSFER()};
+    }
+
+    static String instanceName(BindAddress bind) {
+        return bind.host() + ":" + bind.port();
+    }
+
+    @Override
+    public SessionKeys keys() {
+        return keys.sessions();
+    }
+
+    @Override
+    public void learned(String pool, Table table, long key, String member) {
+        if (queued.incrementAndGet() > QUEUE_LIMIT) {
+            queued.decrementAndGet();
+            dropped.incrementAndGet();
+            return;
+        }
+        outgoing.offer(new SessionBatch.Entry(pool, table, key, member, 0));
+    }
+
+    private void sendLoop() {
+        Mac mac = keys.mac();
+        List<SessionBatch.Entry> batch = new ArrayList<>();
+        while (running) {
+            SessionBatch.Entry entry;
+            while (batch.size() < BATCH_LIMIT && (entry = outgoing.poll()) != null) {
+                queued.decrementAndGet();
+                batch.add(entry);
+            }
+            if (batch.isEmpty()) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SEND_EVERY_MILLIS));
+                continue;
+            }
+            if (members.size() > 1) {
+                try {
+                    channel.send(new BytesMessage(null, new SessionBatch(List.copyOf(batch)).seal(mac)));
+                    sent.addAndGet(batch.size());
+                } catch (Exception e) {
+                    dropped.addAndGet(batch.size());
+                    LOG.debug("cluster send failed", e);
+                }
+            }
+            batch.clear();
+        }
+    }
+
+    private void apply(SessionBatch batch) {
+        Map<String, Pool> current = pools.get();
+        for (SessionBatch.Entry entry : batch.entries()) {
+            Pool pool = current.get(entry.pool());
+            if (pool != null) {
+                pool.learnedElsewhere(entry.table(), entry.key(), entry.member(), entry.idleSeconds());
+            }
+        }
+        received.addAndGet(batch.entries().size());
+    }
+
+    /** The instances in the cluster now, by name (host:port), the coordinator first. */
+    public List<String> members() {
+        return members.stream().map(String::valueOf).toList();
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    /** Sessions sent to, received from the others; dropped (queue full or send failed); rejected (bad MAC). */
+    public long sent() {
+        return sent.get();
+    }
+
+    public long received() {
+        return received.get();
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+
+    public long rejected() {
+        return rejected.get();
+    }
+
+    /** Sessions waiting to be sent. */
+    public int queued() {
+        return queued.get();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        LockSupport.unpark(sender);
+        channel.close();
+    }
+
+    private final class Listener implements Receiver {
+        @Override
+        public void receive(Message message) {
+            if (channel.getAddress().equals(message.getSrc())) {
+                return;
+            }
+            SessionBatch batch = message instanceof BytesMessage bytes
+                    ? SessionBatch.open(bytes.getArray(), bytes.getOffset(), bytes.getLength(), receiveMac.get()) : null;
+            if (batch == null) {
+                rejected.incrementAndGet();
+                LOG.warn("cluster {}: dropped a message from {} that does not carry this cluster's MAC", config.name(), message.getSrc());
+                return;
+            }
+            apply(batch);
+        }
+
+        @Override
+        public void viewAccepted(View view) {
+            List<Address> before = members;
+            List<Address> now = List.copyOf(view.getMembers());
+            members = now;
+            for (Address joined : now) {
+                if (!before.contains(joined) && !joined.equals(channel.getAddress())) {
+                    LOG.info("cluster {}: instance {} joined; members now {}", config.name(), joined, now);
+                }
+            }
+            for (Address left : before) {
+                if (!now.contains(left)) {
+                    LOG.warn("cluster {}: instance {} left; members now {}", config.name(), left, now);
+                }
+            }
+            if (before.isEmpty()) {
+                LOG.info("cluster {}: this instance ({}) is in, members {}", config.name(), channel.getAddress(), now);
+            }
+        }
+
+        /** For a joining instance: every live session of every pool, in one sealed batch. */
+        @Override
+        public void getState(OutputStream output) throws Exception {
+            List<SessionBatch.Entry> entries = new ArrayList<>();
+            for (Pool pool : pools.get().values()) {
+                for (Table table : Table.values()) {
+                    pool.forEachSharedSession(table, (key, member, idle) -> entries.add(
+                            new SessionBatch.Entry(pool.name(), table, key, member, (int) Math.min(Integer.MAX_VALUE, idle))));
+                }
+            }
+            byte[] sealed = new SessionBatch(entries).seal(keys.mac());
+            new java.io.DataOutputStream(output).writeInt(sealed.length);
+            output.write(sealed);
+            LOG.info("cluster {}: sent {} live session(s) to a joining instance", config.name(), entries.size());
+        }
+
+        @Override
+        public void setState(InputStream input) throws Exception {
+            java.io.DataInputStream in = new java.io.DataInputStream(input);
+            int length = in.readInt();
+            if (length < 0 || length > 64 * 1024 * 1024) {
+                throw new IOException("a state of " + length + " bytes is not a Sluice cluster state");
+            }
+            byte[] sealed = in.readNBytes(length);
+            SessionBatch batch = SessionBatch.open(sealed, 0, sealed.length, keys.mac());
+            if (batch == null) {
+                rejected.incrementAndGet();
+                throw new IOException("the state does not carry this cluster's MAC");
+            }
+            apply(batch);
+            LOG.info("cluster {}: received {} live session(s) from the coordinator", config.name(), batch.entries().size());
+        }
+    }
+
+    private static String rootCause(Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    }
+}
