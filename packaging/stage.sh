@@ -20,8 +20,10 @@ install -d "$root/usr/lib/sluice/lib" "$root/usr/lib/sluice/native" "$root/usr/b
 
 # Modules: jdeps over the jars gives these (java.desktop left out: only typesafe-config's
 # bean binding, which Sluice does not use, needs java.beans); plus jdk.crypto.ec for EC
-# keys and ECDHE with JSSE (a separate module up to JDK 21).
-modules=java.base,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.security.sasl,java.sql,java.xml,jdk.crypto.ec,jdk.management,jdk.unsupported
+# keys and ECDHE with JSSE (a separate module up to JDK 21); jdk.naming.dns for the cluster's
+# DNS discovery (JGroups' DNS_PING asks JNDI's DNS provider). JGroups' java.desktop and
+# java.scripting uses are its Swing demos and SWIFT_PING, which Sluice does not use.
+modules=java.base,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.security.sasl,java.sql,java.xml,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.unsupported
 jlink_args=(--add-modules "$modules" --strip-debug --no-header-files --no-man-pages --generate-cds-archive)
 if [ -d "$java_home/jmods" ] && "$java_home/bin/jlink" --version | grep -q '^17\.'; then
   jlink_args+=(--compress=2)
