@@ -25,7 +25,7 @@ public final class PoolParts implements AutoCloseable {
             members[i] = new Member(config.name(), config.members().get(i), i, config, undertowClient, null, OptionMap.EMPTY,
                     metrics.member(config.name(), config.members().get(i).name()));
         }
-        this.affinity = new SessionAffinity(config.sticky(), members, members, config.name(), null); // places 0..n-1: by place is by position
+        this.affinity = new SessionAffinity(config.sticky(), members, members, config.name(), null, SessionSharing.LOCAL); // places 0..n-1
         this.client = new PoolProxyClient(members, config, affinity, metrics.pool(config.name()));
     }
 
