@@ -52,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * every message encrypted with the cluster's key ({@link SealedChannel}), and Sluice's own
  * messages authenticated on top ({@link SessionBatch}).
  *
- * <p>What it shares: learned sessions and failover re-stamps ({@link SessionSharing}). They are
+ * <p>What it shares: learned sessions and failover re-stamps ({@link SessionSharing}), and the
+ * run-time admin state ({@link SharedDocument}: last writer wins by {@link SharedDocument.Stamp}).
+ * Sessions are
  * written into the local table first and queued here without blocking; one thread sends what the
  * queue holds in batches every {@value #SEND_EVERY_MILLIS} ms. The queue is bounded: when the
  * network cannot keep up, sessions are dropped from it and counted, never the request delayed. A
@@ -80,6 +82,10 @@ public final class Cluster implements SessionSharing, AutoCloseable {
     private final Thread sender;
     private volatile boolean running = true;
     private volatile List<Address> members = List.of();
+    /** The run-time state every instance holds a copy of; none until the server shares it. */
+    private volatile SharedDocument document;
+    /** The hybrid logical clock behind {@link #stamp}: the newest time this instance made or saw. */
+    private final AtomicLong clock = new AtomicLong();
     /** The receive side's MAC: JGroups delivers one instance's messages on one thread at a time, but not all instances' on one. */
     private final ThreadLocal<Mac> receiveMac;
 
@@ -193,7 +199,7 @@ public final class Cluster implements SessionSharing, AutoCloseable {
             }
             if (members.size() > 1) {
                 try {
-                    channel.send(new BytesMessage(null, new SessionBatch(List.copyOf(batch)).seal(mac)));
+                    channel.send(new BytesMessage(null, Envelope.seal(Envelope.SESSIONS, new SessionBatch(List.copyOf(batch)).encode(), mac)));
                     sent.addAndGet(batch.size());
                 } catch (Exception e) {
                     dropped.addAndGet(batch.size());
@@ -213,6 +219,86 @@ public final class Cluster implements SessionSharing, AutoCloseable {
             }
         }
         received.addAndGet(batch.entries().size());
+    }
+
+    /**
+     * Shares {@code document} with the cluster: from now on this instance's copy goes to joining
+     * instances and newer copies from the others are adopted. When the cluster already holds a
+     * newer copy than this instance's (it restarted with an older state file), that one is adopted.
+     */
+    public void share(SharedDocument shared) {
+        this.document = shared;
+        see(shared.current().stamp());
+    }
+
+    /** A stamp for a change made on this instance now, by {@code user}. */
+    public SharedDocument.Stamp stamp(String user) {
+        long wall = System.currentTimeMillis();
+        long time = clock.updateAndGet(last -> Math.max(wall, last + 1));
+        return new SharedDocument.Stamp(time, instanceName(config.bind()), user);
+    }
+
+    /** After a local change to the shared document: the other instances get the new copy. */
+    public void changed(SharedDocument.Copy copy) {
+        see(copy.stamp());
+        send(Envelope.RUNTIME, encode(copy));
+    }
+
+    private void see(SharedDocument.Stamp stamp) {
+        clock.accumulateAndGet(stamp.time(), Math::max);
+    }
+
+    private void send(byte kind, byte[] body) {
+        if (members.size() < 2) {
+            return;
+        }
+        try {
+            channel.send(new BytesMessage(null, Envelope.seal(kind, body, keys.mac())));
+        } catch (Exception e) {
+            LOG.warn("cluster {}: could not send the run-time state to the other instances: {}; they receive it when they next "
+                    + "join or merge", config.name(), rootCause(e));
+        }
+    }
+
+    private void received(SharedDocument.Copy copy, Address from) {
+        SharedDocument shared = document;
+        if (shared == null) {
+            return;
+        }
+        see(copy.stamp());
+        SharedDocument.Copy mine = shared.current();
+        if (copy.stamp().isNewerThan(mine.stamp())) {
+            LOG.info("cluster {}: run-time state changed by {} through {} (from {})", config.name(),
+                    copy.stamp().user().isEmpty() ? "an admin" : copy.stamp().user(), copy.stamp().instance(), from);
+            shared.adopt(copy);
+        }
+    }
+
+    private static byte[] encode(SharedDocument.Copy copy) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64 + copy.body().length);
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeLong(copy.stamp().time());
+            out.writeUTF(copy.stamp().instance());
+            out.writeUTF(copy.stamp().user());
+            out.writeInt(copy.body().length);
+            out.write(copy.body());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static SharedDocument.Copy decodeCopy(byte[] data, int offset, int length) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(data, offset, length))) {
+            SharedDocument.Stamp stamp = new SharedDocument.Stamp(in.readLong(), in.readUTF(), in.readUTF());
+            int size = in.readInt();
+            if (size < 0 || size != in.available()) {
+                return null;
+            }
+            return new SharedDocument.Copy(stamp, in.readNBytes(size));
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** The instances in the cluster now, by name (host:port), the coordinator first. */
@@ -259,18 +345,29 @@ public final class Cluster implements SessionSharing, AutoCloseable {
             if (channel.getAddress().equals(message.getSrc())) {
                 return;
             }
-            SessionBatch batch = message instanceof BytesMessage bytes
-                    ? SessionBatch.open(bytes.getArray(), bytes.getOffset(), bytes.getLength(), receiveMac.get()) : null;
-            if (batch == null) {
+            Envelope.Opened opened = message instanceof BytesMessage bytes
+                    ? Envelope.open(bytes.getArray(), bytes.getOffset(), bytes.getLength(), receiveMac.get()) : null;
+            if (opened == null) {
                 rejected.incrementAndGet();
                 LOG.warn("cluster {}: dropped a message from {} that does not carry this cluster's MAC", config.name(), message.getSrc());
                 return;
             }
-            apply(batch);
+            handle(opened, message.getSrc());
         }
 
         @Override
         public void viewAccepted(View view) {
+            if (view instanceof org.jgroups.MergeView) {
+                // two sides of a partition meet again: each offers its run-time state, the newest wins everywhere
+                LOG.warn("cluster {}: partition healed, merging {}", config.name(), ((org.jgroups.MergeView) view).getSubgroups());
+                SharedDocument shared = document;
+                if (shared != null) {
+                    // sent from a thread of its own: JGroups delivers the view from its own thread, which must not block
+                    Thread offer = new Thread(() -> send(Envelope.RUNTIME, encode(shared.current())), "sluice-cluster-merge");
+                    offer.setDaemon(true);
+                    offer.start();
+                }
+            }
             List<Address> before = members;
             List<Address> now = List.copyOf(view.getMembers());
             members = now;
@@ -299,28 +396,61 @@ public final class Cluster implements SessionSharing, AutoCloseable {
                             new SessionBatch.Entry(pool.name(), table, key, member, (int) Math.min(Integer.MAX_VALUE, idle))));
                 }
             }
-            byte[] sealed = new SessionBatch(entries).seal(keys.mac());
-            new java.io.DataOutputStream(output).writeInt(sealed.length);
-            output.write(sealed);
-            LOG.info("cluster {}: sent {} live session(s) to a joining instance", config.name(), entries.size());
+            java.io.DataOutputStream out = new java.io.DataOutputStream(output);
+            writeSealed(out, Envelope.seal(Envelope.SESSIONS, new SessionBatch(entries).encode(), keys.mac()));
+            SharedDocument shared = document;
+            writeSealed(out, Envelope.seal(Envelope.RUNTIME, encode(shared == null
+                    ? new SharedDocument.Copy(SharedDocument.Stamp.ZERO, new byte[0]) : shared.current()), keys.mac()));
+            out.flush();
+            LOG.info("cluster {}: sent {} live session(s) and the run-time state to a joining instance", config.name(), entries.size());
         }
 
         @Override
         public void setState(InputStream input) throws Exception {
             java.io.DataInputStream in = new java.io.DataInputStream(input);
-            int length = in.readInt();
-            if (length < 0 || length > 64 * 1024 * 1024) {
-                throw new IOException("a state of " + length + " bytes is not a Sluice cluster state");
+            Mac mac = keys.mac();
+            for (int part = 0; part < 2; part++) {
+                byte[] sealed = readSealed(in);
+                Envelope.Opened opened = Envelope.open(sealed, 0, sealed.length, mac);
+                if (opened == null) {
+                    rejected.incrementAndGet();
+                    throw new IOException("the state does not carry this cluster's MAC");
+                }
+                handle(opened, channel.getView().getCoord());
             }
-            byte[] sealed = in.readNBytes(length);
-            SessionBatch batch = SessionBatch.open(sealed, 0, sealed.length, keys.mac());
-            if (batch == null) {
-                rejected.incrementAndGet();
-                throw new IOException("the state does not carry this cluster's MAC");
-            }
-            apply(batch);
-            LOG.info("cluster {}: received {} live session(s) from the coordinator", config.name(), batch.entries().size());
         }
+    }
+
+    private void handle(Envelope.Opened opened, Address from) {
+        if (opened.kind() == Envelope.SESSIONS) {
+            SessionBatch batch = SessionBatch.decode(opened.data(), opened.offset(), opened.length());
+            if (batch != null) {
+                apply(batch);
+                return;
+            }
+        } else if (opened.kind() == Envelope.RUNTIME) {
+            SharedDocument.Copy copy = decodeCopy(opened.data(), opened.offset(), opened.length());
+            if (copy != null) {
+                received(copy, from);
+                return;
+            }
+        }
+        rejected.incrementAndGet();
+        LOG.warn("cluster {}: a message of kind {} from {} is not one this version reads (another Sluice version?); dropped",
+                config.name(), opened.kind(), from);
+    }
+
+    private static void writeSealed(java.io.DataOutputStream out, byte[] sealed) throws IOException {
+        out.writeInt(sealed.length);
+        out.write(sealed);
+    }
+
+    private static byte[] readSealed(java.io.DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > 64 * 1024 * 1024) {
+            throw new IOException("a part of " + length + " bytes is not a Sluice cluster state");
+        }
+        return in.readNBytes(length);
     }
 
     private static String rootCause(Throwable error) {

@@ -4,7 +4,6 @@ import io.sluice.pool.SessionKeys;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
@@ -68,12 +67,5 @@ final class ClusterKeys {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
         }
-    }
-
-    /** Whether {@code tag} is the MAC of data[offset, offset + length), compared in constant time. */
-    static boolean verify(Mac mac, byte[] data, int offset, int length, byte[] tag, int tagOffset) {
-        mac.update(data, offset, length);
-        byte[] expected = mac.doFinal();
-        return MessageDigest.isEqual(expected, Arrays.copyOfRange(tag, tagOffset, tagOffset + expected.length));
     }
 }
