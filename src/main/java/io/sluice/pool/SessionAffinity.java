@@ -77,7 +77,7 @@ final class SessionAffinity {
         boolean readsSessions = config.enabled() && (!config.cookies().isEmpty() || !config.pathParameter().isEmpty());
         this.recent = !readsSessions ? null
                 : previous != null && previous.recent != null && previous.config.recent().equals(config.recent()) ? previous.recent
-                : new LearnedSessions(config.recent().maxEntries(), config.recent().window().toSeconds());
+                : new LearnedSessions(config.recent().maxEntries(), config.recent().window().toSeconds(), sharing.keys());
         this.pathParameterMarker = config.pathParameter().isEmpty() ? null : ";" + config.pathParameter() + "=";
         this.insertIds = new String[bySlot.length];
         for (Member member : members) {
