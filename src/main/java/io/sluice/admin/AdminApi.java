@@ -27,6 +27,8 @@ final class AdminApi {
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
 
     private final Supplier<? extends InForce> generation;
+    /** This instance's view of its cluster (members, what it sent and received), or null without one. */
+    private final Supplier<Map<String, Object>> cluster;
     private final RuntimeState runtimeState;
     private final Supplier<io.sluice.admin.ReloadOutcome> rebuild;
     private final java.util.function.BooleanSupplier stopping;
@@ -35,7 +37,9 @@ final class AdminApi {
     private final ListenerCertificates certificates = new ListenerCertificates();
 
     AdminApi(Supplier<? extends InForce> generation, RuntimeState runtimeState, Supplier<io.sluice.admin.ReloadOutcome> rebuild,
-             java.util.function.BooleanSupplier stopping, RateHistory rates, io.sluice.metrics.SluiceMetrics metrics) {
+             java.util.function.BooleanSupplier stopping, RateHistory rates, io.sluice.metrics.SluiceMetrics metrics,
+             Supplier<Map<String, Object>> cluster) {
+        this.cluster = cluster;
         this.rates = rates;
         this.metrics = metrics;
         this.generation = generation;
@@ -68,6 +72,8 @@ final class AdminApi {
             send(exchange, 200, Map.of("listeners", listeners()));
         } else if (get && path.length == 1 && path[0].equals("generation")) {
             send(exchange, 200, generationInForce());
+        } else if (get && path.length == 1 && path[0].equals("cluster")) {
+            send(exchange, 200, describeCluster());
         } else if (get && path.length == 1 && path[0].equals("history")) {
             send(exchange, 200, history());
         } else if (get && path.length == 2 && path[0].equals("pools")) {
@@ -258,7 +264,7 @@ final class AdminApi {
             }
             RuntimeChanges before = runtimeState.changes();
             Refusal refusal = commitAndRebuild(before, before.withAdded(poolName, name,
-                    new RuntimeChanges.AddedMember(origin.toString(), route, weight)));
+                    new RuntimeChanges.AddedMember(origin.toString(), route, weight)), caller);
             if (refusal == null) {
                 AUDIT.info("admin {}: pool {} member {} added at run time ({}{}, weight {}); the pools were rebuilt, the file was not read",
                         caller, poolName, name, origin, route.isEmpty() ? "" : ", route " + route, weight);
@@ -273,9 +279,9 @@ final class AdminApi {
      * Writes {@code next}, then rebuilds the pools from it; a rebuild that fails puts
      * {@code before} back (file and memory). Null when done, else why not.
      */
-    private Refusal commitAndRebuild(RuntimeChanges before, RuntimeChanges next) {
+    private Refusal commitAndRebuild(RuntimeChanges before, RuntimeChanges next, String caller) {
         try {
-            runtimeState.commit(next);
+            runtimeState.commit(next, caller);
         } catch (StateFileException e) {
             return notWritten(e);
         }
@@ -285,7 +291,7 @@ final class AdminApi {
         }
         String error = "the pool could not be rebuilt: " + outcome.summary();
         try {
-            runtimeState.commit(before);
+            runtimeState.commit(before, caller);
         } catch (StateFileException e) {
             LOG.error("{}; and the state file could not be put back: {}", error, e.getMessage());
             return new Refusal(500, error + "; and the state file could not be put back, so a restart would apply the change: "
@@ -327,7 +333,7 @@ final class AdminApi {
             }
             RuntimeChanges before = runtimeState.changes();
             boolean inFile = !runtimeState.addedAtRunTime(poolName, memberName);
-            Refusal refusal = commitAndRebuild(before, before.withRemoved(poolName, memberName, inFile));
+            Refusal refusal = commitAndRebuild(before, before.withRemoved(poolName, memberName, inFile), caller);
             if (refusal == null) {
                 AUDIT.info("admin {}: pool {} member {} ({}) removed at run time; the pools were rebuilt, the file was not read",
                         caller, poolName, memberName, member.config().url());
@@ -394,7 +400,7 @@ final class AdminApi {
                 next = next.withWeight(poolName, memberName, weight == member.config().weight() ? null : weight);
             }
             try {
-                runtimeState.commit(next);
+                runtimeState.commit(next, caller);
             } catch (StateFileException e) {
                 LOG.error("admin {}: pool {} member {}: {}", caller, poolName, memberName, e.getMessage());
                 return notWritten(e);
@@ -413,6 +419,23 @@ final class AdminApi {
         } finally {
             runtimeState.changeLock().unlock();
         }
+    }
+
+    /** GET /api/v1/cluster: the cluster as this instance sees it, and who last changed the run-time state, through which instance. */
+    Map<String, Object> describeCluster() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> view = cluster == null ? null : cluster.get();
+        out.put("enabled", view != null);
+        if (view != null) {
+            out.putAll(view);
+        }
+        ChangeStamp stamp = runtimeState.stamp();
+        Map<String, Object> changed = new LinkedHashMap<>();
+        changed.put("at", stamp.at() == 0 ? null : java.time.Instant.ofEpochMilli(stamp.at()).toString());
+        changed.put("through", stamp.through());
+        changed.put("by", stamp.by());
+        out.put("runtimeStateChanged", changed);
+        return out;
     }
 
     /** "no pool x" with the pools there are, for a caller who mistyped. */

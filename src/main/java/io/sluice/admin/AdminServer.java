@@ -38,13 +38,14 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
 
     private AdminServer(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<? extends InForce> generation,
                         RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics, io.sluice.listener.ListenerMetrics listenerMetrics,
-                        Supplier<io.sluice.admin.ReloadOutcome> rebuild) throws IOException {
+                        Supplier<io.sluice.admin.ReloadOutcome> rebuild,
+                        Supplier<Map<String, Object>> cluster) throws IOException {
         this.metrics = metrics;
         this.listenerMetrics = listenerMetrics;
         this.generation = generation;
         this.auth = new AdminAuth(config);
         this.rates = new RateHistory(generation, metrics);
-        this.api = new AdminApi(generation, runtimeState, rebuild, () -> stopping, rates, metrics);
+        this.api = new AdminApi(generation, runtimeState, rebuild, () -> stopping, rates, metrics, cluster);
         this.page = new ManagerPage(api);
         Undertow.Builder builder = Undertow.builder().setWorker(worker).setByteBufferPool(buffers)
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 64L * 1024)
@@ -87,8 +88,9 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
 
     public static AdminServer start(AdminConfig config, XnioWorker worker, ByteBufferPool buffers, Supplier<? extends InForce> generation,
                                     RuntimeState runtimeState, io.sluice.metrics.SluiceMetrics metrics, io.sluice.listener.ListenerMetrics listenerMetrics,
-                                    Supplier<io.sluice.admin.ReloadOutcome> rebuild) throws IOException {
-        return new AdminServer(config, worker, buffers, generation, runtimeState, metrics, listenerMetrics, rebuild);
+                                    Supplier<io.sluice.admin.ReloadOutcome> rebuild, Supplier<Map<String, Object>> cluster)
+            throws IOException {
+        return new AdminServer(config, worker, buffers, generation, runtimeState, metrics, listenerMetrics, rebuild, cluster);
     }
 
     public InetSocketAddress address() {

@@ -34,10 +34,18 @@ public final class RuntimeState {
     /** Held by an admin change from reading the current changes to applying the new ones: changes never interleave. */
     private final ReentrantLock changeLock = new ReentrantLock();
     private volatile RuntimeChanges changes;
+    /** When, where and by whom {@link #changes} were made. */
+    private volatile ChangeStamp stamp;
+    /** Stamps a change made here by an admin user; the cluster's clock when there is one. */
+    private volatile java.util.function.Function<String, ChangeStamp> stamper =
+            user -> new ChangeStamp(System.currentTimeMillis(), "", user);
+    /** Told of every change made here (not of those adopted from elsewhere), once it is on disk. */
+    private volatile java.util.function.BiConsumer<RuntimeChanges, ChangeStamp> onChange = (next, madeAt) -> { };
 
-    private RuntimeState(Path file, RuntimeChanges changes) {
+    private RuntimeState(Path file, RuntimeChanges changes, ChangeStamp stamp) {
         this.file = file;
         this.changes = changes;
+        this.stamp = stamp;
     }
 
     /**
@@ -47,7 +55,7 @@ public final class RuntimeState {
      */
     public static RuntimeState load(Path file) throws StateFileException {
         if (file == null) {
-            return new RuntimeState(null, RuntimeChanges.NONE);
+            return new RuntimeState(null, RuntimeChanges.NONE, ChangeStamp.NONE);
         }
         StateFile.Contents contents;
         try {
@@ -64,7 +72,7 @@ public final class RuntimeState {
             LOG.info("run-time state from {}: {}", file, new String(AdminJson.write(contents.changes().pools()),
                     java.nio.charset.StandardCharsets.UTF_8));
         }
-        return new RuntimeState(file, contents.changes());
+        return new RuntimeState(file, contents.changes(), contents.stamp());
     }
 
     /** Reads and checks the state file as a start would, without logging: for `sluice check`. */
@@ -134,8 +142,62 @@ public final class RuntimeState {
     }
 
     /** The changes now in force (written to the file, if there is one). */
-    RuntimeChanges changes() {
+    public RuntimeChanges changes() {
         return changes;
+    }
+
+    /** When, where and by whom the changes in force were made. */
+    public ChangeStamp stamp() {
+        return stamp;
+    }
+
+    /** How a change made here is stamped, and who hears of it (a cluster shares both). */
+    public void share(java.util.function.Function<String, ChangeStamp> stamper,
+                      java.util.function.BiConsumer<RuntimeChanges, ChangeStamp> onChange) {
+        this.stamper = stamper;
+        this.onChange = onChange;
+    }
+
+    /** The changes in force as the state file holds them (what instances of a cluster exchange). */
+    public byte[] document() {
+        return StateFile.render(changes, stamp);
+    }
+
+    /**
+     * Makes another instance's changes (a {@link #document()} of its own) the ones in force here,
+     * if they are newer than these: checked as a state file is, then written to this instance's
+     * state file first, like a change made here; the caller then rebuilds the pools from them.
+     * False when they are not newer, not valid, or cannot be written (nothing changed; logged).
+     */
+    public boolean adopt(byte[] document) {
+        StateFile.Contents contents;
+        try {
+            contents = StateFile.parse(document);
+        } catch (IllegalArgumentException e) {
+            LOG.error("run-time changes from another instance are not valid here, not applied: {}", e.getMessage());
+            return false;
+        }
+        return adopt(contents.changes(), contents.stamp());
+    }
+
+    private boolean adopt(RuntimeChanges next, ChangeStamp madeAt) {
+        changeLock.lock();
+        try {
+            if (!madeAt.isNewerThan(stamp)) {
+                return false;
+            }
+            if (file != null) {
+                StateFile.write(file, next, madeAt);
+            }
+            changes = next;
+            stamp = madeAt;
+            return true;
+        } catch (StateFileException e) {
+            LOG.error("the run-time changes made by {} through {} are not applied here: {}", madeAt.by(), madeAt.through(), e.getMessage());
+            return false;
+        } finally {
+            changeLock.unlock();
+        }
     }
 
     /** Taken around one admin change: read {@link #changes()}, {@link #commit} the edit, then apply it to the running pools. */
@@ -148,16 +210,17 @@ public final class RuntimeState {
      * write fails nothing changes (the file keeps, or is put back to, the current content)
      * and the exception says why.
      */
-    void commit(RuntimeChanges next) throws StateFileException {
+    void commit(RuntimeChanges next, String user) throws StateFileException {
         if (!changeLock.isHeldByCurrentThread()) {
             throw new IllegalStateException("commit outside the change lock");
         }
+        ChangeStamp madeAt = stamper.apply(user);
         if (file != null) {
             try {
-                StateFile.write(file, next);
+                StateFile.write(file, next, madeAt);
             } catch (StateFileException.AfterRename e) {
                 try {
-                    StateFile.write(file, changes);
+                    StateFile.write(file, changes, stamp);
                 } catch (StateFileException again) {
                     LOG.error("the state file {} now holds a change that was refused and could not be put back: {}", file,
                             again.getMessage());
@@ -166,6 +229,8 @@ public final class RuntimeState {
             }
         }
         changes = next;
+        stamp = madeAt;
+        onChange.accept(next, madeAt);
     }
 
     /** Whether the member differs from the file: added through the API, or its state or weight changed. */

@@ -45,17 +45,19 @@ final class StateFile {
     }
 
     /** What a file held, and whether it was in the flat format of earlier versions. */
-    record Contents(RuntimeChanges changes, boolean flatFormat) {
+    record Contents(RuntimeChanges changes, ChangeStamp stamp, boolean flatFormat) {
     }
 
-    @JsonPropertyOrder({"version", "pools"})
-    record Document(Integer version, SortedMap<String, PoolChanges> pools) {
+    /** The file: format version, the stamp of the last change (absent before the first, and in files of earlier versions), the changes. */
+    @JsonPropertyOrder({"version", "changed", "pools"})
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    record Document(Integer version, ChangeStamp changed, SortedMap<String, PoolChanges> pools) {
     }
 
     /** The file's changes; none when there is no file. A file that cannot be read or understood is an error. */
     static Contents read(Path file) throws StateFileException {
         if (!Files.exists(file)) {
-            return new Contents(RuntimeChanges.NONE, false);
+            return new Contents(RuntimeChanges.NONE, ChangeStamp.NONE, false);
         }
         byte[] bytes;
         try {
@@ -93,7 +95,7 @@ final class StateFile {
             throw new IllegalArgumentException("expected a JSON object, found " + root.getNodeType().name().toLowerCase(Locale.ROOT));
         }
         if (!root.has("version")) {
-            return new Contents(flat((ObjectNode) root), true);
+            return new Contents(flat((ObjectNode) root), ChangeStamp.NONE, true);
         }
         JsonNode version = root.get("version");
         if (!version.isInt() || version.intValue() != VERSION) {
@@ -108,7 +110,7 @@ final class StateFile {
         }
         RuntimeChanges changes = new RuntimeChanges(document.pools());
         check(document.pools() == null ? Map.of() : document.pools());
-        return new Contents(changes, false);
+        return new Contents(changes, document.changed() == null ? ChangeStamp.NONE : document.changed(), false);
     }
 
     private static void check(Map<String, PoolChanges> pools) {
@@ -227,8 +229,8 @@ final class StateFile {
     }
 
     /** Format 1, indented, with a final newline. */
-    static byte[] render(RuntimeChanges changes) {
-        byte[] json = AdminJson.writeIndented(new Document(VERSION, changes.pools()));
+    static byte[] render(RuntimeChanges changes, ChangeStamp stamp) {
+        byte[] json = AdminJson.writeIndented(new Document(VERSION, stamp.equals(ChangeStamp.NONE) ? null : stamp, changes.pools()));
         byte[] out = java.util.Arrays.copyOf(json, json.length + 1);
         out[json.length] = '\n';
         return out;
@@ -238,8 +240,8 @@ final class StateFile {
      * Replaces the file with {@code changes}, durably: when this returns, the new content is
      * on disk and a crash at any moment leaves either the old file or the new one, whole.
      */
-    static void write(Path file, RuntimeChanges changes) throws StateFileException {
-        byte[] bytes = render(changes);
+    static void write(Path file, RuntimeChanges changes, ChangeStamp stamp) throws StateFileException {
+        byte[] bytes = render(changes, stamp);
         Path directory = file.toAbsolutePath().getParent();
         Path temporary = directory.resolve(file.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.CREATE,

@@ -86,6 +86,9 @@ public final class Cluster implements SessionSharing, AutoCloseable {
     private volatile SharedDocument document;
     /** The hybrid logical clock behind {@link #stamp}: the newest time this instance made or saw. */
     private final AtomicLong clock = new AtomicLong();
+    /** The newest local copy of the shared document not sent yet. */
+    private final java.util.concurrent.atomic.AtomicReference<SharedDocument.Copy> documentToSend =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** The receive side's MAC: JGroups delivers one instance's messages on one thread at a time, but not all instances' on one. */
     private final ThreadLocal<Mac> receiveMac;
 
@@ -188,6 +191,10 @@ public final class Cluster implements SessionSharing, AutoCloseable {
         Mac mac = keys.mac();
         List<SessionBatch.Entry> batch = new ArrayList<>();
         while (running) {
+            SharedDocument.Copy copy = documentToSend.getAndSet(null);
+            if (copy != null) {
+                send(Envelope.RUNTIME, encode(copy));
+            }
             SessionBatch.Entry entry;
             while (batch.size() < BATCH_LIMIT && (entry = outgoing.poll()) != null) {
                 queued.decrementAndGet();
@@ -238,10 +245,14 @@ public final class Cluster implements SessionSharing, AutoCloseable {
         return new SharedDocument.Stamp(time, instanceName(config.bind()), user);
     }
 
-    /** After a local change to the shared document: the other instances get the new copy. */
+    /**
+     * After a local change to the shared document: the other instances get the new copy, sent
+     * by the cluster's own thread (the caller, an admin request, never waits on the network).
+     */
     public void changed(SharedDocument.Copy copy) {
         see(copy.stamp());
-        send(Envelope.RUNTIME, encode(copy));
+        documentToSend.set(copy);
+        LockSupport.unpark(sender);
     }
 
     private void see(SharedDocument.Stamp stamp) {
@@ -299,6 +310,22 @@ public final class Cluster implements SessionSharing, AutoCloseable {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** What the admin API shows: name, this instance, the members, and the session traffic. */
+    public Map<String, Object> describe() {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("name", config.name());
+        out.put("self", instanceName(config.bind()));
+        out.put("members", members());
+        Map<String, Object> sessions = new java.util.LinkedHashMap<>();
+        sessions.put("sent", sent());
+        sessions.put("received", received());
+        sessions.put("queued", queued());
+        sessions.put("dropped", dropped());
+        out.put("sessions", sessions);
+        out.put("rejectedMessages", rejected());
+        return out;
     }
 
     /** The instances in the cluster now, by name (host:port), the coordinator first. */

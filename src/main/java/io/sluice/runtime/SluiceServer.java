@@ -67,6 +67,8 @@ public final class SluiceServer implements AutoCloseable {
     private volatile io.sluice.pool.SessionSharing sharing = io.sluice.pool.SessionSharing.LOCAL;
     /** This instance's membership of a cluster, or null. */
     private volatile io.sluice.cluster.Cluster cluster;
+    /** The run-time state as the cluster shares it, or null without a cluster. */
+    private volatile SharedRuntimeState sharedState;
     /** Client connections on all traffic listeners, against limits.max-connections; outlives reloads. */
     private final io.sluice.listener.Admission admission;
 
@@ -112,7 +114,9 @@ public final class SluiceServer implements AutoCloseable {
                     server.metrics, server.listenerMetrics, server.rateLimiters, server.sharing);
             server.generation.commit(server.rateLimiters);
             if (server.cluster != null) {
+                server.sharedState = SharedRuntimeState.share(server.runtimeState, server.cluster, server::rebuildFromAdoptedState);
                 server.cluster.receiveState();
+                server.sharedState.settle();
             }
             server.runtimeState.applyTo(server.generation.pools());
             ListenerStarter starter = server.starter(config);
@@ -121,7 +125,7 @@ public final class SluiceServer implements AutoCloseable {
             }
             if (config.admin().enabled()) {
                 server.admin = AdminServer.start(config.admin(), worker, server.buffers.http(), server::generation, server.runtimeState, server.metrics, server.listenerMetrics,
-                        server::rebuild);
+                        server::rebuild, server::describeCluster);
             }
         } catch (ListenerException | IOException | io.sluice.cluster.ClusterException e) {
             server.stopNow();
@@ -265,6 +269,10 @@ public final class SluiceServer implements AutoCloseable {
         next.commit(rateLimiters);
         state.applyTo(next.pools()); // run-time admin changes survive the reload
         listeners = java.util.Collections.unmodifiableMap(bound); // one swap: readers see the old map or the new
+        if (state != runtimeState && cluster != null) {
+            sharedState.close();
+            sharedState = SharedRuntimeState.share(state, cluster, this::rebuildFromAdoptedState);
+        }
         runtimeState = state;
         fileConfig = config;
         generation = next;
@@ -370,7 +378,8 @@ public final class SluiceServer implements AutoCloseable {
                 admin = null;
             }
             if (config.admin().enabled()) {
-                admin = AdminServer.start(config.admin(), worker, buffers.http(), this::generation, runtimeState, metrics, listenerMetrics, this::rebuild);
+                admin = AdminServer.start(config.admin(), worker, buffers.http(), this::generation, runtimeState, metrics, listenerMetrics, this::rebuild,
+                        this::describeCluster);
             }
             changes.add("admin listener " + (config.admin().enabled() ? "rebound" : "removed"));
         } catch (IOException e) {
@@ -439,10 +448,24 @@ public final class SluiceServer implements AutoCloseable {
         LOG.info("sluice stopped");
     }
 
+    /** Another instance's run-time changes were adopted: the pools follow them, as after a change made here. */
+    private void rebuildFromAdoptedState() {
+        ReloadOutcome outcome = rebuild();
+        if (!outcome.applied()) {
+            LOG.error("the run-time changes from the cluster are in the state file but not applied to the pools: {}", outcome.summary());
+        }
+    }
+
     /** The running generation's pools (none before the first is built): where sessions from the cluster go. */
     private Map<String, Pool> currentPools() {
         Generation current = generation;
         return current == null ? Map.of() : current.pools();
+    }
+
+    /** The cluster as this instance sees it, for the admin API; null without a cluster. */
+    private Map<String, Object> describeCluster() {
+        io.sluice.cluster.Cluster member = cluster;
+        return member == null ? null : member.describe();
     }
 
     /** This instance's cluster membership, or null without a cluster. */
@@ -462,6 +485,10 @@ public final class SluiceServer implements AutoCloseable {
         io.sluice.cluster.Cluster member = cluster;
         if (member != null) {
             member.close();
+        }
+        SharedRuntimeState shared = sharedState;
+        if (shared != null) {
+            shared.close();
         }
         retirement.shutdownNow();
         Generation current = generation;

@@ -35,7 +35,7 @@ class RuntimeStateTest {
 
     private RuntimeState state(RuntimeChanges changes) throws Exception {
         Path file = dir.resolve("state.json");
-        StateFile.write(file, changes);
+        StateFile.write(file, changes, ChangeStamp.NONE);
         return RuntimeState.load(file);
     }
 

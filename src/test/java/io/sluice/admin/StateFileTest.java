@@ -39,7 +39,7 @@ class StateFileTest {
     @Test
     void format1RoundTrips() {
         RuntimeChanges changes = sample();
-        String text = new String(StateFile.render(changes), StandardCharsets.UTF_8);
+        String text = new String(StateFile.render(changes, ChangeStamp.NONE), StandardCharsets.UTF_8);
         assertEquals("""
                 {
                   "version": 1,
@@ -86,7 +86,7 @@ class StateFileTest {
                 .withWeight("is", "is4", null).withRemoved("is", "is3", false);
         assertEquals(List.of("is"), List.copyOf(back.pools().keySet()), "is2 stays removed");
         assertEquals(RuntimeChanges.NONE, RuntimeChanges.NONE.withState("is", "is1", "draining").withState("is", "is1", null));
-        assertEquals("{\n  \"version\": 1,\n  \"pools\": { }\n}\n", new String(StateFile.render(RuntimeChanges.NONE), StandardCharsets.UTF_8));
+        assertEquals("{\n  \"version\": 1,\n  \"pools\": { }\n}\n", new String(StateFile.render(RuntimeChanges.NONE, ChangeStamp.NONE), StandardCharsets.UTF_8));
         assertEquals(RuntimeChanges.NONE, parse("{\"version\":1,\"pools\":{}}").changes());
         assertEquals(RuntimeChanges.NONE, parse("{\"version\":1}").changes());
     }
@@ -103,7 +103,7 @@ class StateFileTest {
         assertEquals(sample(), state.changes());
         state.changeLock().lock();
         try {
-            state.commit(state.changes().withWeight("is", "is4", 8));
+            state.commit(state.changes().withWeight("is", "is4", 8), "test");
         } finally {
             state.changeLock().unlock();
         }
@@ -149,7 +149,7 @@ class StateFileTest {
     @Test
     void loadingADamagedFileFailsWithTheFileAndTheReason() throws Exception {
         Path file = dir.resolve("state.json");
-        byte[] good = StateFile.render(sample());
+        byte[] good = StateFile.render(sample(), ChangeStamp.NONE);
         Files.write(file, java.util.Arrays.copyOf(good, good.length / 2)); // what a torn write would leave
         String message = assertThrows(StateFileException.class, () -> RuntimeState.load(file)).getMessage();
         assertTrue(message.startsWith(file + ": not valid JSON (line "), message);
@@ -163,9 +163,9 @@ class StateFileTest {
     @Test
     void aWriteReplacesTheFileWholeAndLeavesNoTemporary() throws Exception {
         Path file = dir.resolve("state.json");
-        StateFile.write(file, sample());
-        assertArrayEquals(StateFile.render(sample()), Files.readAllBytes(file));
-        StateFile.write(file, RuntimeChanges.NONE);
+        StateFile.write(file, sample(), ChangeStamp.NONE);
+        assertArrayEquals(StateFile.render(sample(), ChangeStamp.NONE), Files.readAllBytes(file));
+        StateFile.write(file, RuntimeChanges.NONE, ChangeStamp.NONE);
         assertEquals(RuntimeChanges.NONE, StateFile.read(file).changes());
         try (var listing = Files.list(dir)) {
             assertEquals(List.of(file), listing.toList());
@@ -180,16 +180,16 @@ class StateFileTest {
         ReentrantLock lock = state.changeLock();
         lock.lock();
         try {
-            state.commit(RuntimeChanges.NONE.withState("is", "is1", "draining"));
+            state.commit(RuntimeChanges.NONE.withState("is", "is1", "draining"), "test");
             byte[] before = Files.readAllBytes(file);
             Files.createDirectories(dir.resolve("state.json.tmp").resolve("blocker"));
-            StateFileException e = assertThrows(StateFileException.class, () -> state.commit(state.changes().withState("is", "is1", "disabled")));
+            StateFileException e = assertThrows(StateFileException.class, () -> state.commit(state.changes().withState("is", "is1", "disabled"), "test"));
             assertEquals("cannot write the state file " + file + ": " + dir.resolve("state.json.tmp") + ": Is a directory", e.getMessage());
             assertEquals("draining", state.changes().member("is", "is1").state(), "not applied in memory");
             assertArrayEquals(before, Files.readAllBytes(file), "the file is untouched");
         } finally {
             lock.unlock();
         }
-        assertThrows(IllegalStateException.class, () -> state.commit(RuntimeChanges.NONE), "only under the change lock");
+        assertThrows(IllegalStateException.class, () -> state.commit(RuntimeChanges.NONE, "test"), "only under the change lock");
     }
 }

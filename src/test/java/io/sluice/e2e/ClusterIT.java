@@ -39,7 +39,7 @@ class ClusterIT {
     private String config(int clusterPort, int[] peers, Path secret, Node... nodes) {
         StringBuilder members = new StringBuilder();
         for (Node node : nodes) {
-            members.append("{ name = ").append(node.name()).append(", url = \"").append(node.url()).append("\" } ");
+            members.append(members.length() == 0 ? "" : ", ").append("{ name = ").append(node.name()).append(", url = \"").append(node.url()).append("\" }");
         }
         StringBuilder peerList = new StringBuilder();
         for (int peer : peers) {

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.testing.Closer;
+import io.sluice.testing.SluiceProcess;
 import io.sluice.testing.Node;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,8 +21,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +36,6 @@ class StateFileCrashIT {
     static final String TOKEN = "0123456789abcdef0123456789abcdef";
     static final List<String> MEMBERS = List.of("a", "b", "c");
     static final List<String> STATES = List.of("active", "draining", "disabled", "standby");
-    static final Pattern ADMIN_BOUND = Pattern.compile("admin listener bound 127\\.0\\.0\\.1:(\\d+)");
 
     @TempDir
     Path dir;
@@ -64,18 +61,8 @@ class StateFileCrashIT {
         }
     }
 
-    /** The real process, its log, and its admin port once it serves. */
-    record Running(Process process, Path log, int adminPort) implements AutoCloseable {
-        @Override
-        public void close() {
-            process.destroyForcibly();
-        }
-    }
-
     @Test
     void everyAcknowledgedChangeSurvivesASigkillAndNothingElseAppears() throws Exception {
-        Path jar = Path.of("target", "sluice.jar").toAbsolutePath();
-        assertTrue(Files.exists(jar), "needs target/sluice.jar: run by failsafe, after package");
         Files.writeString(dir.resolve("token"), TOKEN + "\n");
         StringBuilder members = new StringBuilder();
         for (String name : MEMBERS) {
@@ -98,7 +85,7 @@ class StateFileCrashIT {
         MEMBERS.forEach(name -> acknowledged.put(name, new Setting("active", 1)));
         Change inFlight = null;
         for (int round = 0; round < 3; round++) {
-            Running sluice = closer.add(start(jar, config, round));
+            SluiceProcess sluice = closer.add(SluiceProcess.start(dir, config, "sluice-" + round + ".log"));
             HttpClient client = client(); // a new one each time: no connection kept to a killed process
             Map<String, Setting> found = settings(client, sluice);
             acknowledged.putAll(check(found, acknowledged, inFlight, sluice, seed));
@@ -135,13 +122,13 @@ class StateFileCrashIT {
             assertTrue(sluice.process().waitFor(20, TimeUnit.SECONDS), "the killed process ends");
             closer.remove(sluice);
         }
-        Running last = closer.add(start(jar, config, 3));
+        SluiceProcess last = closer.add(SluiceProcess.start(dir, config, "sluice-3.log"));
         check(settings(client(), last), acknowledged, inFlight, last, seed);
     }
 
     /** What the restarted process serves must be the acknowledged changes, with or without the one in flight. */
     private static Map<String, Setting> check(Map<String, Setting> found, Map<String, Setting> acknowledged, Change inFlight,
-                                              Running sluice, long seed) throws IOException {
+                                              SluiceProcess sluice, long seed) throws IOException {
         if (found.equals(acknowledged) || (inFlight != null && found.equals(inFlight.appliedTo(acknowledged)))) {
             return found;
         }
@@ -163,7 +150,7 @@ class StateFileCrashIT {
         };
     }
 
-    private static Map<String, Setting> settings(HttpClient client, Running sluice) throws Exception {
+    private static Map<String, Setting> settings(HttpClient client, SluiceProcess sluice) throws Exception {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sluice.adminPort() + "/api/v1/pools/app"))
                 .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
         JsonNode pool = new ObjectMapper().readTree(response.body());
@@ -172,27 +159,5 @@ class StateFileCrashIT {
             settings.put(member.get("name").asText(), new Setting(member.get("state").asText(), member.get("weight").asInt()));
         }
         return settings;
-    }
-
-    /** Starts `java -jar sluice.jar run -c FILE` and waits until it serves; its log goes to a file. */
-    private Running start(Path jar, Path config, int run) throws Exception {
-        Path log = dir.resolve("sluice-" + run + ".log");
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m", "-jar", jar.toString(), "run", "-c", config.toString())
-                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            String text = Files.readString(log, StandardCharsets.UTF_8);
-            Matcher bound = ADMIN_BOUND.matcher(text);
-            if (bound.find() && text.contains("sluice is serving")) {
-                return new Running(process, log, Integer.parseInt(bound.group(1)));
-            }
-            if (!process.isAlive()) {
-                fail("sluice exited with " + process.exitValue() + ":\n" + text);
-            }
-            Thread.sleep(50);
-        }
-        process.destroyForcibly();
-        return fail("sluice did not start in 60 s:\n" + Files.readString(log));
     }
 }
