@@ -34,7 +34,7 @@ public final class Sluice {
                    sluice check -c FILE    validate the configuration, bind nothing (like nginx -t)
                    sluice reload -c FILE   make the running Sluice (its control-socket) apply FILE; exit 1 if refused
                    sluice passwd           print the salted hash of a password for admin.users (reads stdin)
-                   sluice ctl -c FILE ...  the admin API: pools | drain POOL MEMBER [--wait] | enable | disable | standby | weight | add | remove
+                   sluice ctl -c FILE ...  the admin API: pools | drain POOL MEMBER [--wait] | enable | disable | standby | weight | add | remove | cluster
                    sluice demo             two demo nodes behind Sluice on https://localhost:8443
                    sluice version          print the version""";
 

@@ -116,6 +116,10 @@ public final class AdminClient {
                         AdminJson.MAPPER.readTree(get("/api/v1/pools"))));
                 return 0;
             }
+            if (args.length == 1 && args[0].equals("cluster")) {
+                out.print(describeCluster(AdminJson.MAPPER.readTree(get("/api/v1/cluster"))));
+                return 0;
+            }
             if (args.length >= 3 && args[0].equals("add")) {
                 java.util.Map<String, Object> member = new java.util.LinkedHashMap<>();
                 member.put("url", args[2]);
@@ -178,12 +182,37 @@ public final class AdminClient {
         }
         err.println("""
                 usage: sluice ctl -c FILE pools [--json]
+                       sluice ctl -c FILE cluster
                        sluice ctl -c FILE drain POOL MEMBER [--wait] [--timeout 300s] [--idle 30s]
                        sluice ctl -c FILE enable|disable|standby POOL MEMBER
                        sluice ctl -c FILE weight POOL MEMBER 1..100
                        sluice ctl -c FILE add POOL URL [--name NAME] [--route JVMROUTE] [--weight 1..100]
                        sluice ctl -c FILE remove POOL MEMBER""");
         return 2;
+    }
+
+    /** `sluice ctl cluster`: the members as this instance sees them, the session traffic, who last changed the run-time state. */
+    static String describeCluster(com.fasterxml.jackson.databind.JsonNode cluster) {
+        StringBuilder text = new StringBuilder();
+        com.fasterxml.jackson.databind.JsonNode changed = cluster.path("runtimeStateChanged");
+        String lastChange = changed.path("at").isNull() || changed.path("at").isMissingNode() ? "never"
+                : changed.path("at").asText() + " by " + changed.path("by").asText()
+                        + (changed.path("through").asText().isEmpty() ? "" : " through " + changed.path("through").asText());
+        if (!cluster.path("enabled").asBoolean()) {
+            return text.append("no cluster (no cluster block in the configuration)\nrun-time state last changed: ").append(lastChange)
+                    .append('\n').toString();
+        }
+        text.append("cluster ").append(cluster.path("name").asText()).append(", this instance ").append(cluster.path("self").asText())
+                .append('\n');
+        text.append("members (").append(cluster.path("members").size()).append("):");
+        cluster.path("members").forEach(member -> text.append(' ').append(member.asText()));
+        com.fasterxml.jackson.databind.JsonNode sessions = cluster.path("sessions");
+        text.append("\nlearned sessions: sent ").append(sessions.path("sent").asLong()).append(", received ")
+                .append(sessions.path("received").asLong()).append(", queued ").append(sessions.path("queued").asLong())
+                .append(", dropped ").append(sessions.path("dropped").asLong()).append("; messages rejected ")
+                .append(cluster.path("rejectedMessages").asLong());
+        text.append("\nrun-time state last changed: ").append(lastChange).append('\n');
+        return text.toString();
     }
 
     /** A command-line value that is not what it should be: exit 2 with this message. */

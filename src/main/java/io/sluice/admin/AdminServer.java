@@ -29,6 +29,8 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
     private final AdminApi api;
     private final io.sluice.metrics.SluiceMetrics metrics;
     private final io.sluice.listener.ListenerMetrics listenerMetrics;
+    /** The cluster as this instance sees it (null without one), for /metrics. */
+    private final Supplier<Map<String, Object>> cluster;
     private final Supplier<? extends InForce> generation;
     private final RateHistory rates;
     private final ManagerPage page;
@@ -45,6 +47,7 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
         this.generation = generation;
         this.auth = new AdminAuth(config);
         this.rates = new RateHistory(generation, metrics);
+        this.cluster = cluster;
         this.api = new AdminApi(generation, runtimeState, rebuild, () -> stopping, rates, metrics, cluster);
         this.page = new ManagerPage(api);
         Undertow.Builder builder = Undertow.builder().setWorker(worker).setByteBufferPool(buffers)
@@ -149,7 +152,7 @@ public final class AdminServer implements HttpHandler, AutoCloseable {
             api.handle(exchange, caller);
         } else if (path.equals("/metrics")) {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-            exchange.getResponseSender().send(PrometheusText.render(metrics, listenerMetrics, generation.get().pools().values()));
+            exchange.getResponseSender().send(PrometheusText.render(metrics, listenerMetrics, generation.get().pools().values(), cluster.get()));
         } else {
             AdminApi.send(exchange, 404, Map.of("error", "not found: " + path + "; the admin serves / (the page), /api/v1/... and /metrics"));
         }

@@ -21,7 +21,8 @@ public final class PrometheusText {
     private PrometheusText() {
     }
 
-    public static String render(SluiceMetrics metrics, ListenerMetrics listenerMetrics, Collection<Pool> pools) {
+    /** With {@code cluster} (null without one), the view of {@code Cluster.describe()}: members, and the learned sessions sent, received, queued, dropped. */
+    public static String render(SluiceMetrics metrics, ListenerMetrics listenerMetrics, Collection<Pool> pools, Map<String, Object> cluster) {
         StringBuilder out = new StringBuilder(8192);
         header(out, "sluice_member_requests_total", "counter", "Requests a member served.");
         for (MemberMetrics m : metrics.members()) {
@@ -166,8 +167,29 @@ public final class PrometheusText {
             header(out, "sluice_tls_handshakes_in_progress", "gauge", "TLS connections whose handshake has not ended yet, on all listeners.");
             sample(out, "sluice_tls_handshakes_in_progress", null, admission.handshaking());
         }
+        if (cluster != null) {
+            cluster(out, cluster);
+        }
         jvm(out, metrics);
         return out.toString();
+    }
+
+    private static void cluster(StringBuilder out, Map<String, Object> cluster) {
+        header(out, "sluice_cluster_members", "gauge", "Instances in this instance's view of the cluster, itself included.");
+        sample(out, "sluice_cluster_members", null, ((java.util.List<?>) cluster.get("members")).size());
+        Map<?, ?> sessions = (Map<?, ?>) cluster.get("sessions");
+        header(out, "sluice_cluster_sessions_sent_total", "counter", "Learned sessions and re-stamps sent to the other instances.");
+        sample(out, "sluice_cluster_sessions_sent_total", null, ((Number) sessions.get("sent")).doubleValue());
+        header(out, "sluice_cluster_sessions_received_total", "counter", "Learned sessions and re-stamps received from the other instances.");
+        sample(out, "sluice_cluster_sessions_received_total", null, ((Number) sessions.get("received")).doubleValue());
+        header(out, "sluice_cluster_sessions_queued", "gauge", "Learned sessions waiting to be sent (the replication queue).");
+        sample(out, "sluice_cluster_sessions_queued", null, ((Number) sessions.get("queued")).doubleValue());
+        header(out, "sluice_cluster_sessions_dropped_total", "counter",
+                "Learned sessions not sent: the queue was full or the send failed (those clients balance anew elsewhere).");
+        sample(out, "sluice_cluster_sessions_dropped_total", null, ((Number) sessions.get("dropped")).doubleValue());
+        header(out, "sluice_cluster_rejected_messages_total", "counter",
+                "Messages from the cluster dropped unread: their MAC did not match, or their format is another version's.");
+        sample(out, "sluice_cluster_rejected_messages_total", null, ((Number) cluster.get("rejectedMessages")).doubleValue());
     }
 
     @SuppressWarnings("rawtypes")

@@ -88,6 +88,18 @@ class ClusterIT {
 
         RunningSluice late = instance("late", ports[2], ports, secret, a, b, c);
         assertEquals(3, late.server().cluster().members().size());
+        String metrics = Http.get(Http.client(), URI.create("http://127.0.0.1:" + first.server().adminAddress().getPort() + "/metrics")).body();
+        assertTrue(metrics.contains("\nsluice_cluster_members 3\n") && metrics.contains("\nsluice_cluster_sessions_sent_total 1\n"), metrics);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        Path ctlConfig = Files.writeString(dir.resolve("late").resolve("ctl.conf"), Files.readString(late.file())
+                .replace("admin { bind = \"127.0.0.1:0\"", "admin { bind = \"127.0.0.1:" + late.server().adminAddress().getPort() + "\""));
+        assertEquals(0, io.sluice.Sluice.execute(new String[] {"ctl", "-c", ctlConfig.toString(), "cluster"},
+                new java.io.PrintStream(out, true, StandardCharsets.UTF_8), new java.io.PrintStream(err, true, StandardCharsets.UTF_8)),
+                err.toString(StandardCharsets.UTF_8));
+        String ctl = out.toString(StandardCharsets.UTF_8);
+        assertTrue(ctl.startsWith("cluster sluice, this instance 127.0.0.1:" + ports[2] + "\nmembers (3): 127.0.0.1:" + ports[0]), ctl);
+        assertTrue(ctl.contains("learned sessions: sent 0, received 1, queued 0, dropped 0; messages rejected 0"), ctl);
         assertTrue(decidedBy(late, session).contains("\"member\":\"" + servedBy + "\""),
                 "a joining instance receives the live sessions: " + decidedBy(late, session));
     }
