@@ -91,6 +91,12 @@ final class ConfigSummary {
             }
         }
         out.append("deny-methods: ").append(String.join(",", config.denyMethods())).append('\n');
+        io.sluice.config.ClusterConfig cluster = config.cluster();
+        if (cluster.enabled()) {
+            out.append("cluster: ").append(cluster.name()).append(", this instance ").append(cluster.bind()).append(", ")
+                    .append(cluster.dns().isEmpty() ? "peers " + cluster.peers() : "peers from DNS " + cluster.dns())
+                    .append(", secret from ").append(cluster.secretFile()).append('\n');
+        }
         return out.toString();
     }
 }

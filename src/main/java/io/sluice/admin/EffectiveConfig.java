@@ -78,6 +78,15 @@ final class EffectiveConfig {
         admin.put("token", config.admin().tokenFile() == null ? "none" : "from a file (not shown)");
         admin.put("openRead", config.admin().openRead());
         out.put("admin", admin);
+        if (config.cluster().enabled()) {
+            Map<String, Object> cluster = new LinkedHashMap<>();
+            cluster.put("name", config.cluster().name());
+            cluster.put("bind", String.valueOf(config.cluster().bind()));
+            cluster.put("peers", config.cluster().peers().stream().map(String::valueOf).toList());
+            cluster.put("dns", config.cluster().dns());
+            cluster.put("secret", "from a file (not shown)");
+            out.put("cluster", cluster);
+        }
         return out;
     }
 }
