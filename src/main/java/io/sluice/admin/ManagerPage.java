@@ -69,6 +69,7 @@ final class ManagerPage {
                 .append("</p>");
 
         generation(html, api.generationInForce());
+        cluster(html, api.describeCluster());
         listeners(html, api.listeners());
         List<Object> pools = new java.util.ArrayList<>(api.pools());
         pools.sort(java.util.Comparator.comparing(pool -> text(map(pool).get("name")))); // the same order at every look
@@ -92,6 +93,29 @@ final class ManagerPage {
         html.append("<p class=\"meta generation\">configuration <code>").append(escape(text(generation.get("file"))))
                 .append("</code> loaded ").append(escape(text(generation.get("loadedAt")))).append(" &middot; sha256 <code title=\"")
                 .append(escape(sha)).append("\">").append(escape(sha.length() > 16 ? sha.substring(0, 16) + "…" : sha)).append("</code></p>");
+    }
+
+    /** One line: the cluster's members as this instance sees them, the session traffic, the last run-time change. */
+    private static void cluster(StringBuilder html, Map<String, Object> cluster) {
+        Map<String, Object> changed = map(cluster.get("runtimeStateChanged"));
+        String lastChange = changed.get("at") == null ? "never" : text(changed.get("at")) + " by " + text(changed.get("by"))
+                + (text(changed.get("through")).isEmpty() ? "" : " through " + text(changed.get("through")));
+        if (!Boolean.TRUE.equals(cluster.get("enabled"))) {
+            html.append("<p class=\"meta\">run-time state last changed ").append(escape(lastChange)).append("</p>");
+            return;
+        }
+        Map<String, Object> sessions = map(cluster.get("sessions"));
+        List<Object> members = list(cluster.get("members"));
+        html.append("<p class=\"meta cluster\">cluster <b>").append(escape(text(cluster.get("name")))).append("</b>, ")
+                .append(members.size()).append(" instance(s): ");
+        for (int i = 0; i < members.size(); i++) {
+            String member = text(members.get(i));
+            html.append(i == 0 ? "" : ", ").append(member.equals(text(cluster.get("self"))) ? "<b>" + escape(member) + "</b> (this one)"
+                    : escape(member));
+        }
+        html.append(" &middot; learned sessions sent ").append(sessions.get("sent")).append(", received ").append(sessions.get("received"))
+                .append(", queued ").append(sessions.get("queued")).append(", dropped ").append(sessions.get("dropped"))
+                .append(" &middot; run-time state last changed ").append(escape(lastChange)).append("</p>");
     }
 
     private static void listeners(StringBuilder html, List<Object> listeners) {

@@ -90,6 +90,8 @@ class ClusterIT {
         assertEquals(3, late.server().cluster().members().size());
         String metrics = Http.get(Http.client(), URI.create("http://127.0.0.1:" + first.server().adminAddress().getPort() + "/metrics")).body();
         assertTrue(metrics.contains("\nsluice_cluster_members 3\n") && metrics.contains("\nsluice_cluster_sessions_sent_total 1\n"), metrics);
+        String page = Http.get(Http.client(), URI.create("http://127.0.0.1:" + first.server().adminAddress().getPort() + "/")).body();
+        assertTrue(page.contains("cluster <b>sluice</b>, 3 instance(s): <b>127.0.0.1:" + ports[0] + "</b> (this one)"), page);
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         Path ctlConfig = Files.writeString(dir.resolve("late").resolve("ctl.conf"), Files.readString(late.file())
