@@ -381,7 +381,7 @@ class AdminIT {
         assertTrue(printed.contains("drained: 0 in flight, 0 sessions seen in the last 3 s, sessions quiet for "), printed);
         assertTrue(System.nanoTime() - sessionArrived >= 2_500_000_000L, "held until the session left the window: " + printed);
         assertTrue(audit.list.stream().map(ILoggingEvent::getFormattedMessage).anyMatch(line -> line.contains(" member=a sticky=hit:route ")),
-                "the access log names the mode that found the session (README, Logs): " + audit.list);
+                "the access log names the mode that found the session (docs/operations.md, Logs): " + audit.list);
     }
 
     /** Every way sluice ctl can be told no, word for word: the message names the address, file or key and what to do. */
