@@ -4,20 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.testing.Closer;
+import io.sluice.testing.Eventually;
 import io.sluice.testing.Http;
 import io.sluice.testing.Node;
 import io.sluice.testing.RunningSluice;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,10 +65,11 @@ class ClusterIT {
         Node b = closer.add(Node.start("b", Node.Sessions.PLAIN, 0));
         Node c = closer.add(Node.start("c", Node.Sessions.PLAIN, 0));
         Path secret = Files.writeString(dir.resolve("cluster.secret"), SECRET + "\n");
-        int[] ports = {freePort(), freePort(), freePort()};
+        int[] ports = {Eventually.freePort(), Eventually.freePort(), Eventually.freePort()};
         RunningSluice first = instance("first", ports[0], ports, secret, a, b, c);
         RunningSluice second = instance("second", ports[1], ports, secret, a, b, c);
-        await(() -> first.server().cluster().members().size() == 2, "the second instance joins the first");
+        Eventually.await("the second instance joins the first", Duration.ofSeconds(10),
+                () -> first.server().cluster().members().size() == 2);
 
         HttpResponse<String> learned = Http.get(Http.client(), first.uri("http", "/"));
         String cookie = learned.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
@@ -78,7 +77,8 @@ class ClusterIT {
         String servedBy = learned.body();
 
         long learnedAt = System.nanoTime();
-        await(() -> decidedBy(second, session).contains("\"member\":\"" + servedBy + "\""), "the second instance knows the session");
+        Eventually.await("the second instance knows the session", Duration.ofSeconds(10),
+                () -> decidedBy(second, session).contains("\"member\":\"" + servedBy + "\""));
         long lagMillis = (System.nanoTime() - learnedAt) / 1_000_000;
         assertTrue(lagMillis < 1000, "known elsewhere after " + lagMillis + " ms");
         for (int i = 0; i < 6; i++) {
@@ -111,7 +111,7 @@ class ClusterIT {
         Node a = closer.add(Node.start("a", Node.Sessions.PLAIN, 0));
         Path secret = Files.writeString(dir.resolve("cluster.secret"), SECRET);
         Path otherSecret = Files.writeString(dir.resolve("other.secret"), SECRET.replace('6', '7'));
-        int[] ports = {freePort(), freePort()};
+        int[] ports = {Eventually.freePort(), Eventually.freePort()};
         RunningSluice member = instance("member", ports[0], ports, secret, a);
         RunningSluice stranger = instance("stranger", ports[1], ports, otherSecret, a);
         Thread.sleep(2000);
@@ -131,19 +131,4 @@ class ClusterIT {
         }
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("within 10 s: " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.testing.Closer;
+import io.sluice.testing.Eventually;
 import io.sluice.testing.Http;
 import io.sluice.testing.Node;
 import io.sluice.testing.SluiceProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -18,7 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.BooleanSupplier;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +44,7 @@ class ClusterProcessIT {
         Node[] nodes = {closer.add(Node.start("a", Node.Sessions.PLAIN, 0)), closer.add(Node.start("b", Node.Sessions.PLAIN, 0)),
                 closer.add(Node.start("c", Node.Sessions.PLAIN, 0))};
         Path secret = Files.writeString(dir.resolve("cluster.secret"), "c0ffee".repeat(8) + "\n");
-        int[] ports = {freePort(), freePort(), freePort()};
+        int[] ports = {Eventually.freePort(), Eventually.freePort(), Eventually.freePort()};
         Path[] configs = new Path[3];
         SluiceProcess[] instances = new SluiceProcess[3];
         for (int i = 0; i < 3; i++) {
@@ -54,7 +54,8 @@ class ClusterProcessIT {
             instances[i] = closer.add(SluiceProcess.start(home, configs[i], "sluice-1.log"));
         }
         for (SluiceProcess instance : instances) {
-            await(() -> get(instance, "/api/v1/cluster").path("members").size() == 3, "every instance sees three members");
+            Eventually.await("every instance sees three members", Duration.ofSeconds(15),
+                    () -> get(instance, "/api/v1/cluster").path("members").size() == 3);
         }
 
         // a session learned through A sticks through B and C within a second
@@ -63,7 +64,8 @@ class ClusterProcessIT {
         String servedBy = first.body();
         long learnedAt = System.nanoTime();
         for (SluiceProcess other : new SluiceProcess[] {instances[1], instances[2]}) {
-            await(() -> servedBy.equals(decidedMember(other, session)), "the session is known on " + other.log());
+            Eventually.await("the session is known on " + other.log(), Duration.ofSeconds(15),
+                    () -> servedBy.equals(decidedMember(other, session)));
         }
         long lag = (System.nanoTime() - learnedAt) / 1_000_000;
         assertTrue(lag < 1000, "the session reached the others after " + lag + " ms");
@@ -73,7 +75,8 @@ class ClusterProcessIT {
         HttpResponse<String> drain = post(instances[1], "/api/v1/pools/app/members/" + drained, "{\"state\":\"draining\"}");
         assertEquals(200, drain.statusCode(), drain.body());
         for (SluiceProcess other : new SluiceProcess[] {instances[0], instances[2]}) {
-            await(() -> "draining".equals(member(other, drained).path("state").asText()), "the drain reaches " + other.log());
+            Eventually.await("the drain reaches " + other.log(), Duration.ofSeconds(15),
+                    () -> "draining".equals(member(other, drained).path("state").asText()));
             JsonNode cluster = get(other, "/api/v1/cluster");
             assertEquals("token", cluster.path("runtimeStateChanged").path("by").asText(), cluster.toString());
             assertEquals("127.0.0.1:" + ports[1], cluster.path("runtimeStateChanged").path("through").asText(), cluster.toString());
@@ -82,13 +85,14 @@ class ClusterProcessIT {
 
         // A is killed; meanwhile a session is learned through B and a weight changed through C; A comes back and has both
         instances[0].kill();
-        await(() -> get(instances[1], "/api/v1/cluster").path("members").size() == 2, "B sees A gone");
+        Eventually.await("B sees A gone", Duration.ofSeconds(15),
+                () -> get(instances[1], "/api/v1/cluster").path("members").size() == 2);
         HttpResponse<String> second = Http.get(Http.client(), URI.create("http://127.0.0.1:" + trafficPort(instances[1]) + "/"));
         String laterSession = second.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0].split("=", 2)[1];
         String laterServedBy = second.body();
         HttpResponse<String> weight = post(instances[2], "/api/v1/pools/app/members/a", "{\"weight\":7}");
         assertEquals(200, weight.statusCode(), weight.body());
-        await(() -> member(instances[1], "a").path("weight").asInt() == 7, "B has the weight");
+        Eventually.await("B has the weight", Duration.ofSeconds(15), () -> member(instances[1], "a").path("weight").asInt() == 7);
 
         instances[0] = closer.add(SluiceProcess.start(dir.resolve("instance0"), configs[0], "sluice-2.log"));
         assertEquals(servedBy, decidedMember(instances[0], session), "the restarted instance kept nothing in memory, yet knows the session");
@@ -150,19 +154,4 @@ class ClusterProcessIT {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("within 15 s: " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.testing.Closer;
+import io.sluice.testing.Eventually;
 import io.sluice.testing.Http;
 import io.sluice.testing.RunningSluice;
 import io.sluice.testing.TestCertificates;
@@ -19,7 +20,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -89,7 +89,7 @@ class ReloadUnderLoadIT {
         TestCertificates.PemFiles cert = TestCertificates.write(dir, "RSA", "localhost");
         TestCertificates.PemFiles renewed = TestCertificates.write(java.nio.file.Files.createDirectories(dir.resolve("renewed")), "RSA", "localhost");
         Knobs base = new Knobs("", false, "", "[TLSv1.3, TLSv1.2]", "jdk", new Path[] {cert.certificate(), cert.key()}, true,
-                freePort());
+                Eventually.freePort());
         RunningSluice sluice = closer.add(RunningSluice.start(dir, config(base, first.port(), second.port())));
         int httpPort = sluice.port("http");
         int httpsPort = sluice.port("https");
@@ -122,7 +122,7 @@ class ReloadUnderLoadIT {
                 new Path[] {renewed.certificate(), renewed.key()}, x.http2(), x.adminPort())));
         steps.add(k = k.with(x -> new Knobs(x.extraRoute(), x.secondMember(), x.limits(), x.protocols(), x.engine(), x.cert(),
                 false, x.adminPort())));
-        int movedAdmin = freePort();
+        int movedAdmin = Eventually.freePort();
         steps.add(k = k.with(x -> new Knobs(x.extraRoute(), x.secondMember(), x.limits(), x.protocols(), x.engine(), x.cert(),
                 x.http2(), movedAdmin)));
         steps.add(k = k.with(x -> new Knobs(x.extraRoute(), x.secondMember(), x.limits(), x.protocols(), "jdk", x.cert(),
@@ -152,12 +152,6 @@ class ReloadUnderLoadIT {
                 + load.failures.size() + " failed");
         assertTrue(load.ok.get() > 100, "requests served: " + load.ok.get());
         assertEquals(List.of(), load.failures);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     /** GET / returns the backend's name, PUT /upload counts the body, /ws echoes text. */
