@@ -209,7 +209,8 @@ public final class AdminClient {
         com.fasterxml.jackson.databind.JsonNode sessions = cluster.path("sessions");
         text.append("\nlearned sessions: sent ").append(sessions.path("sent").asLong()).append(", received ")
                 .append(sessions.path("received").asLong()).append(", queued ").append(sessions.path("queued").asLong())
-                .append(", dropped ").append(sessions.path("dropped").asLong()).append("; messages rejected ")
+                .append(", dropped ").append(sessions.path("dropped").asLong()).append(", last batch waited ")
+                .append(sessions.path("lagMillis").asDouble()).append(" ms; messages rejected ")
                 .append(cluster.path("rejectedMessages").asLong());
         text.append("\nrun-time state last changed: ").append(lastChange).append('\n');
         return text.toString();

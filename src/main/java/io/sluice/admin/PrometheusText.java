@@ -184,6 +184,9 @@ public final class PrometheusText {
         sample(out, "sluice_cluster_sessions_received_total", null, ((Number) sessions.get("received")).doubleValue());
         header(out, "sluice_cluster_sessions_queued", "gauge", "Learned sessions waiting to be sent (the replication queue).");
         sample(out, "sluice_cluster_sessions_queued", null, ((Number) sessions.get("queued")).doubleValue());
+        header(out, "sluice_cluster_replication_lag_seconds", "gauge",
+                "How long the oldest learned session of the last batch waited before it was sent.");
+        sample(out, "sluice_cluster_replication_lag_seconds", null, ((Number) sessions.get("lagMillis")).doubleValue() / 1000);
         header(out, "sluice_cluster_sessions_dropped_total", "counter",
                 "Learned sessions not sent: the queue was full or the send failed (those clients balance anew elsewhere).");
         sample(out, "sluice_cluster_sessions_dropped_total", null, ((Number) sessions.get("dropped")).doubleValue());

@@ -79,6 +79,10 @@ public final class Cluster implements SessionSharing, AutoCloseable {
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    /** When the queue last went from empty to not empty (nanoTime): the oldest waiting session's age, roughly. */
+    private final AtomicLong waitingSince = new AtomicLong();
+    /** How long the oldest session of the last batch waited to be sent, in microseconds. */
+    private volatile long lastLagMicros;
     private final Thread sender;
     private volatile boolean running = true;
     private volatile List<Address> members = List.of();
@@ -179,10 +183,14 @@ public final class Cluster implements SessionSharing, AutoCloseable {
 
     @Override
     public void learned(String pool, Table table, long key, String member) {
-        if (queued.incrementAndGet() > QUEUE_LIMIT) {
+        int waiting = queued.incrementAndGet();
+        if (waiting > QUEUE_LIMIT) {
             queued.decrementAndGet();
             dropped.incrementAndGet();
             return;
+        }
+        if (waiting == 1) {
+            waitingSince.set(System.nanoTime());
         }
         outgoing.offer(new SessionBatch.Entry(pool, table, key, member, 0));
     }
@@ -203,6 +211,11 @@ public final class Cluster implements SessionSharing, AutoCloseable {
             if (batch.isEmpty()) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SEND_EVERY_MILLIS));
                 continue;
+            }
+            long now = System.nanoTime();
+            lastLagMicros = (now - waitingSince.get()) / 1000;
+            if (queued.get() > 0) {
+                waitingSince.set(now); // those left wait from now on, as far as the next batch can tell
             }
             if (members.size() > 1) {
                 try {
@@ -323,6 +336,7 @@ public final class Cluster implements SessionSharing, AutoCloseable {
         sessions.put("received", received());
         sessions.put("queued", queued());
         sessions.put("dropped", dropped());
+        sessions.put("lagMillis", lastLagMicros / 1000.0);
         out.put("sessions", sessions);
         out.put("rejectedMessages", rejected());
         return out;

@@ -89,7 +89,8 @@ class ClusterIT {
         RunningSluice late = instance("late", ports[2], ports, secret, a, b, c);
         assertEquals(3, late.server().cluster().members().size());
         String metrics = Http.get(Http.client(), URI.create("http://127.0.0.1:" + first.server().adminAddress().getPort() + "/metrics")).body();
-        assertTrue(metrics.contains("\nsluice_cluster_members 3\n") && metrics.contains("\nsluice_cluster_sessions_sent_total 1\n"), metrics);
+        assertTrue(metrics.contains("\nsluice_cluster_members 3\n") && metrics.contains("\nsluice_cluster_sessions_sent_total 1\n")
+                && metrics.contains("\nsluice_cluster_replication_lag_seconds "), metrics);
         String page = Http.get(Http.client(), URI.create("http://127.0.0.1:" + first.server().adminAddress().getPort() + "/")).body();
         assertTrue(page.contains("cluster <b>sluice</b>, 3 instance(s): <b>127.0.0.1:" + ports[0] + "</b> (this one)"), page);
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
@@ -101,7 +102,8 @@ class ClusterIT {
                 err.toString(StandardCharsets.UTF_8));
         String ctl = out.toString(StandardCharsets.UTF_8);
         assertTrue(ctl.startsWith("cluster sluice, this instance 127.0.0.1:" + ports[2] + "\nmembers (3): 127.0.0.1:" + ports[0]), ctl);
-        assertTrue(ctl.contains("learned sessions: sent 0, received 1, queued 0, dropped 0; messages rejected 0"), ctl);
+        assertTrue(ctl.matches("(?s).*learned sessions: sent 0, received 1, queued 0, dropped 0, last batch waited [0-9.]+ ms; "
+                + "messages rejected 0\\n.*"), ctl);
         assertTrue(decidedBy(late, session).contains("\"member\":\"" + servedBy + "\""),
                 "a joining instance receives the live sessions: " + decidedBy(late, session));
     }
