@@ -28,45 +28,61 @@ public final class SessionKeys {
         return new SessionKeys(k0, k1);
     }
 
-    /** The key of text[start, end); never 0 (0 marks an empty slot). */
+    /** The key of text[start, end); never 0 (0 marks an empty slot). No allocation: the state is four locals. */
     public long key(String text, int start, int end) {
-        // the state stays in registers: the array does not escape, so the JIT replaces it by four longs
-        long[] v = {k0 ^ 0x736f6d6570736575L, k1 ^ 0x646f72616e646f6dL, k0 ^ 0x6c7967656e657261L, k1 ^ 0x7465646279746573L};
+        long v0 = k0 ^ 0x736f6d6570736575L;
+        long v1 = k1 ^ 0x646f72616e646f6dL;
+        long v2 = k0 ^ 0x6c7967656e657261L;
+        long v3 = k1 ^ 0x7465646279746573L;
         int chars = end - start;
         int whole = start + (chars & ~3);
-        for (int i = start; i < whole; i += 4) {
-            compress(v, text.charAt(i) | (long) text.charAt(i + 1) << 16 | (long) text.charAt(i + 2) << 32
-                    | (long) text.charAt(i + 3) << 48, 2);
+        int next = start;
+        // One SipRound below, driven as the algorithm runs it: for each 8-byte message word m
+        // (four chars, then the last word with the length byte) v3 ^= m, two rounds, v0 ^= m;
+        // then v2 ^= 0xff and four rounds.
+        long word = 0;
+        int rounds = 0;
+        int stage = 0; // 0: message words, 1: the last word, 2: finalization
+        while (true) {
+            if (rounds == 0) {
+                if (stage < 2) {
+                    v0 ^= word; // ends the previous word (word is 0 before the first)
+                }
+                if (stage == 0 && next < whole) {
+                    word = text.charAt(next) | (long) text.charAt(next + 1) << 16 | (long) text.charAt(next + 2) << 32
+                            | (long) text.charAt(next + 3) << 48;
+                    next += 4;
+                    rounds = 2;
+                } else if (stage == 0) {
+                    word = (long) (2 * chars & 0xFF) << 56;
+                    for (int shift = 0; next < end; next++, shift += 16) {
+                        word |= (long) text.charAt(next) << shift;
+                    }
+                    rounds = 2;
+                    stage = 1;
+                } else if (stage == 1) {
+                    v2 ^= 0xff;
+                    rounds = 4;
+                    stage = 2;
+                    continue;
+                } else {
+                    break;
+                }
+                v3 ^= word;
+            }
+            v0 += v1;
+            v1 = Long.rotateLeft(v1, 13) ^ v0;
+            v0 = Long.rotateLeft(v0, 32);
+            v2 += v3;
+            v3 = Long.rotateLeft(v3, 16) ^ v2;
+            v0 += v3;
+            v3 = Long.rotateLeft(v3, 21) ^ v0;
+            v2 += v1;
+            v1 = Long.rotateLeft(v1, 17) ^ v2;
+            v2 = Long.rotateLeft(v2, 32);
+            rounds--;
         }
-        long last = (long) (2 * chars & 0xFF) << 56;
-        for (int i = whole, shift = 0; i < end; i++, shift += 16) {
-            last |= (long) text.charAt(i) << shift;
-        }
-        compress(v, last, 2);
-        v[2] ^= 0xff;
-        rounds(v, 4);
-        long hash = v[0] ^ v[1] ^ v[2] ^ v[3];
+        long hash = v0 ^ v1 ^ v2 ^ v3;
         return hash == 0 ? 1 : hash;
-    }
-
-    private static void compress(long[] v, long message, int rounds) {
-        v[3] ^= message;
-        rounds(v, rounds);
-        v[0] ^= message;
-    }
-
-    private static void rounds(long[] v, int count) {
-        for (int round = 0; round < count; round++) {
-            v[0] += v[1];
-            v[1] = Long.rotateLeft(v[1], 13) ^ v[0];
-            v[0] = Long.rotateLeft(v[0], 32);
-            v[2] += v[3];
-            v[3] = Long.rotateLeft(v[3], 16) ^ v[2];
-            v[0] += v[3];
-            v[3] = Long.rotateLeft(v[3], 21) ^ v[0];
-            v[2] += v[1];
-            v[1] = Long.rotateLeft(v[1], 17) ^ v[2];
-            v[2] = Long.rotateLeft(v[2], 32);
-        }
     }
 }
