@@ -223,10 +223,22 @@ public final class Cluster implements SessionSharing, AutoCloseable {
                     sent.addAndGet(batch.size());
                 } catch (Exception e) {
                     dropped.addAndGet(batch.size());
-                    LOG.debug("cluster send failed", e);
+                    warnSendFailed(e);
                 }
             }
             batch.clear();
+        }
+    }
+
+    private long nextSendWarning;
+
+    /** A send that failed (the other instances unreachable, say): counted as dropped, logged at most once a minute. */
+    private void warnSendFailed(Exception e) {
+        long now = System.nanoTime();
+        if (now - nextSendWarning >= 0) {
+            nextSendWarning = now + TimeUnit.MINUTES.toNanos(1);
+            LOG.warn("cluster {}: could not send learned sessions to the other instances: {}; counted in "
+                    + "sluice_cluster_sessions_dropped_total, logged at most once a minute", config.name(), rootCause(e));
         }
     }
 
