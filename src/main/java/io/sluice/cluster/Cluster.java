@@ -230,7 +230,7 @@ public final class Cluster implements SessionSharing, AutoCloseable {
         }
     }
 
-    private long nextSendWarning;
+    private long nextSendWarning = System.nanoTime(); // the sender thread alone reads and writes it
 
     /** A send that failed (the other instances unreachable, say): counted as dropped, logged at most once a minute. */
     private void warnSendFailed(Exception e) {
