@@ -15,8 +15,8 @@
 # rolling-restart.yml restarts both stand-in WSO2 nodes in turn while a client loop sees
 # 0 failed requests; the cluster variables render a block that a second instance (started
 # by hand: the test has one Sluice host) joins, both seeing 2 members, the secret file is
-# root:sluice 0640 and never in the output, turning the cluster on restarts Sluice and a
-# later change reloads it; the example inventories (000, 002) apply cleanly; and the package
+# root:sluice 0640 and never in the output, turning the cluster on or a new secret restarts
+# Sluice and another change reloads it; the example inventories (000, 002) apply cleanly; and the package
 # installs from an apt repository.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -378,7 +378,7 @@ members() {
 sees_two() { [ "$(members "$1" 2>/dev/null)" = 2 ]; }
 wait_for 120 sees_two 127.0.0.1 || { ct journalctl -u sluice --no-pager | grep -i cluster | tail -10 >&2; fail "lb does not see 2 members"; }
 wait_for 120 sees_two 127.0.0.2 || { ct journalctl -u sluice@peer --no-pager | grep -i cluster | tail -10 >&2; fail "peer does not see 2 members"; }
-ct sluice ctl -c /etc/sluice/sluice.conf cluster | head -2 >&2
+ct sluice ctl -c /etc/sluice/sluice.conf cluster >&2
 ct curl -fsS http://127.0.0.2:8080/p | grep 'path=/p' >/dev/null || fail "the peer does not serve"
 echo "cluster: lb and peer each see 2 members" | tee -a "$CT_WORK/summary" >&2
 
@@ -390,7 +390,21 @@ play cluster-3 "${inv[@]}" site.yml -e "@$CT_WORK/cluster.yml" -e "@$CT_WORK/cha
 grep -A2 'RUNNING HANDLER \[sluice : Reload sluice\]' "$CT_WORK/cluster-3.log" | grep -E '^changed' >/dev/null || fail "the reload handler did not run"
 [ "$(ct systemctl show -p MainPID --value sluice)" = "$pid" ] || fail "MainPID changed: a restart, not a reload"
 sees_two 127.0.0.1 || fail "lb left the cluster on the reload"
-grep -lF "$secret" "$CT_WORK"/*.log && fail "the secret is in the output"
+
+log "cluster: a new secret restarts lb, which then refuses the peer still holding the old one"
+pid=$(ct systemctl show -p MainPID --value sluice)
+old_secret=$secret
+secret=$(openssl rand -hex 32)
+sed -i "s/$old_secret/$secret/" "$CT_WORK/cluster.yml"
+play cluster-4 "${inv[@]}" site.yml -e "@$CT_WORK/cluster.yml" -e "@$CT_WORK/change.yml"
+[ "$CHANGED" -eq 2 ] || fail "a new secret changed $CHANGED things, not only the secret file and the restart"
+grep -A2 'RUNNING HANDLER \[sluice : Restart sluice\]' "$CT_WORK/cluster-4.log" | grep -E '^changed' >/dev/null || fail "the restart handler did not run"
+[ "$(ct systemctl show -p MainPID --value sluice)" != "$pid" ] || fail "MainPID unchanged: not restarted"
+sees_one() { [ "$(members "$1" 2>/dev/null)" = 1 ]; }
+wait_for 60 sees_one 127.0.0.1 || fail "lb still has the peer with the old secret: $(members 127.0.0.1)"
+ct systemctl restart sluice@peer
+wait_for 120 sees_two 127.0.0.1 || fail "the restarted peer did not join with the new secret"
+grep -lF -e "$secret" -e "$old_secret" "$CT_WORK"/*.log && fail "a secret is in the output"
 ct systemctl stop sluice@peer
 
 # ---------------------------------------------------------------- the example inventories
