@@ -13,7 +13,10 @@
 # (same PID) and the new route is served; keepalived from sluice_ha holds the virtual IP,
 # hands it to a VRRP peer when Sluice stops and takes it back when Sluice is ready again;
 # rolling-restart.yml restarts both stand-in WSO2 nodes in turn while a client loop sees
-# 0 failed requests; the example inventories (000, 002) apply cleanly; and the package
+# 0 failed requests; the cluster variables render a block that a second instance (started
+# by hand: the test has one Sluice host) joins, both seeing 2 members, the secret file is
+# root:sluice 0640 and never in the output, turning the cluster on or a new secret restarts
+# Sluice and another change reloads it; the example inventories (000, 002) apply cleanly; and the package
 # installs from an apt repository.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -140,6 +143,14 @@ all:
     sluice_ha:
       hosts:
         lb:
+    # The cluster section: lb, and a second Sluice instance in the same container that the
+    # test starts itself (sluice@peer.service); the role reads its address from here.
+    sluice_cluster:
+      hosts:
+        lb:
+          sluice_cluster_address: 127.0.0.1
+        peer:
+          sluice_cluster_address: 127.0.0.2
     wso2:
       hosts:
         node1:
@@ -310,6 +321,91 @@ sed -E 's/.*(member node[12].*)/\1/; s/ \(http[^)]*\)//; s/ is unhealthy.*/ unhe
 diff <(printf '%s\n' 'member node1: state active -> draining' 'member node1 unhealthy' 'member node1 back' \
   'member node1: state draining -> active' 'member node2: state active -> draining' 'member node2: state draining -> active') \
   "$CT_WORK/rr-order.log" >&2 || fail "the rolling restart did not go drain -> down -> healthy -> enable, node by node"
+
+# ---------------------------------------------------------------- cluster
+# The test has one Sluice host, so the cluster has lb, configured by the role, and a second
+# instance in the same container on 127.0.0.2 (sluice@peer.service), whose file is lb's
+# rendered one with its own listener, admin address, state file and cluster bind: the
+# role's peers list and secret file are what both join with.
+log "cluster: refused without a secret, or with a short one"
+play_fails cluster-nosecret "${inv[@]}" site.yml -e sluice_cluster_enabled=true -e sluice_cluster_group=sluice_cluster
+grep -F 'sluice_cluster_secret is not set' "$CT_WORK/cluster-nosecret.log" >/dev/null || fail "no clear message for a missing secret"
+play_fails cluster-shortsecret "${inv[@]}" site.yml -e sluice_cluster_enabled=true -e sluice_cluster_group=sluice_cluster \
+  -e sluice_cluster_secret=0123456789abcdef
+grep -F 'sluice_cluster_secret is shorter than 32 characters' "$CT_WORK/cluster-shortsecret.log" >/dev/null || fail "no clear message for a short secret"
+ct test ! -e /etc/sluice/cluster.secret || fail "a refused run wrote the secret"
+
+log "cluster: site.yml with the cluster on restarts Sluice (a reload would keep it alone)"
+secret=$(openssl rand -hex 32)
+cat > "$CT_WORK/cluster.yml" <<EOF
+sluice_cluster_enabled: true
+sluice_cluster_group: sluice_cluster
+sluice_cluster_secret: "$secret"
+EOF
+pid=$(ct systemctl show -p MainPID --value sluice)
+play cluster-1 "${inv[@]}" site.yml -e "@$CT_WORK/cluster.yml"
+[ "$CHANGED" -gt 0 ] || fail "enabling the cluster changed nothing"
+grep -A2 'RUNNING HANDLER \[sluice : Restart sluice\]' "$CT_WORK/cluster-1.log" | grep -E '^changed' >/dev/null || fail "the restart handler did not run"
+grep -A2 'RUNNING HANDLER \[sluice : Reload sluice\]' "$CT_WORK/cluster-1.log" | grep -E '^changed' >/dev/null && fail "the reload handler ran too"
+[ "$(ct systemctl show -p MainPID --value sluice)" != "$pid" ] || fail "MainPID unchanged: not restarted"
+[ "$(ct stat -c %U:%G:%a /etc/sluice/cluster.secret)" = root:sluice:640 ] || fail "secret owner/mode"
+[ "$(ct cat /etc/sluice/cluster.secret)" = "$secret" ] || fail "the secret file does not hold the secret"
+grep -lF "$secret" "$CT_WORK"/*.log && fail "the secret is in the output"
+ct sluice check -c /etc/sluice/sluice.conf >/dev/null || fail "the rendered file with the cluster does not pass sluice check"
+cluster_block() {
+  ct python3 -c 'import json, sys; t = open(sys.argv[1]).read(); print(json.dumps(json.loads("{" + t.split("sluice {", 1)[1])["cluster"], sort_keys=True))' "$1"
+}
+[ "$(cluster_block /etc/sluice/sluice.conf)" = '{"bind": "127.0.0.1:7800", "name": "sluice", "peers": ["127.0.0.1:7800", "127.0.0.2:7800"], "secret-file": "/etc/sluice/cluster.secret"}' ] \
+  || fail "the cluster block is not lb's bind with both peers: $(cluster_block /etc/sluice/sluice.conf)"
+
+log "cluster: a second instance (sluice@peer) from lb's file; both see 2 members"
+ct python3 -c 'import json
+text = open("/etc/sluice/sluice.conf").read()
+config = json.loads("{" + text.split("sluice {", 1)[1])
+config["listeners"] = [{"name": "plain", "bind": "127.0.0.2:8080"}]
+config["control-socket"] = "/run/sluice-peer/control.sock"
+config["admin"].update({"bind": "127.0.0.2:9900", "state-file": "/var/lib/sluice/peer/state.json"})
+config["cluster"]["bind"] = "127.0.0.2:7800"
+with open("/etc/sluice/peer.conf", "w") as out:
+    out.write("sluice " + json.dumps(config, indent=2) + "\n")'
+ct chgrp sluice /etc/sluice/peer.conf
+ct chmod 0640 /etc/sluice/peer.conf
+ct systemctl start sluice@peer || { ct journalctl -u sluice@peer --no-pager | tail -20 >&2; fail "sluice@peer did not start"; }
+members() {
+  ct_sh "curl -fsS -H \"Authorization: Bearer \$(cat /etc/sluice/admin.token)\" http://$1:9900/api/v1/cluster" \
+    | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["members"]))'
+}
+sees_two() { [ "$(members "$1" 2>/dev/null)" = 2 ]; }
+wait_for 120 sees_two 127.0.0.1 || { ct journalctl -u sluice --no-pager | grep -i cluster | tail -10 >&2; fail "lb does not see 2 members"; }
+wait_for 120 sees_two 127.0.0.2 || { ct journalctl -u sluice@peer --no-pager | grep -i cluster | tail -10 >&2; fail "peer does not see 2 members"; }
+ct sluice ctl -c /etc/sluice/sluice.conf cluster >&2
+ct curl -fsS http://127.0.0.2:8080/p | grep 'path=/p' >/dev/null || fail "the peer does not serve"
+echo "cluster: lb and peer each see 2 members" | tee -a "$CT_WORK/summary" >&2
+
+log "cluster: run 2 changes nothing; a route change reloads (same PID) and the cluster stays"
+play cluster-2 "${inv[@]}" site.yml -e "@$CT_WORK/cluster.yml"
+[ "$CHANGED" -eq 0 ] || { grep -E '^(changed|TASK)' "$CT_WORK/cluster-2.log" | grep -B1 '^changed' >&2; fail "cluster run 2 changed $CHANGED things"; }
+pid=$(ct systemctl show -p MainPID --value sluice)
+play cluster-3 "${inv[@]}" site.yml -e "@$CT_WORK/cluster.yml" -e "@$CT_WORK/change.yml"
+grep -A2 'RUNNING HANDLER \[sluice : Reload sluice\]' "$CT_WORK/cluster-3.log" | grep -E '^changed' >/dev/null || fail "the reload handler did not run"
+[ "$(ct systemctl show -p MainPID --value sluice)" = "$pid" ] || fail "MainPID changed: a restart, not a reload"
+sees_two 127.0.0.1 || fail "lb left the cluster on the reload"
+
+log "cluster: a new secret restarts lb, which then refuses the peer still holding the old one"
+pid=$(ct systemctl show -p MainPID --value sluice)
+old_secret=$secret
+secret=$(openssl rand -hex 32)
+sed -i "s/$old_secret/$secret/" "$CT_WORK/cluster.yml"
+play cluster-4 "${inv[@]}" site.yml -e "@$CT_WORK/cluster.yml" -e "@$CT_WORK/change.yml"
+[ "$CHANGED" -eq 2 ] || fail "a new secret changed $CHANGED things, not only the secret file and the restart"
+grep -A2 'RUNNING HANDLER \[sluice : Restart sluice\]' "$CT_WORK/cluster-4.log" | grep -E '^changed' >/dev/null || fail "the restart handler did not run"
+[ "$(ct systemctl show -p MainPID --value sluice)" != "$pid" ] || fail "MainPID unchanged: not restarted"
+sees_one() { [ "$(members "$1" 2>/dev/null)" = 1 ]; }
+wait_for 60 sees_one 127.0.0.1 || fail "lb still has the peer with the old secret: $(members 127.0.0.1)"
+ct systemctl restart sluice@peer
+wait_for 120 sees_two 127.0.0.1 || fail "the restarted peer did not join with the new secret"
+grep -lF -e "$secret" -e "$old_secret" "$CT_WORK"/*.log && fail "a secret is in the output"
+ct systemctl stop sluice@peer
 
 # ---------------------------------------------------------------- the example inventories
 # Applied to the same container (connection and package file overridden): their variables
