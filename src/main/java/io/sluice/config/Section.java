@@ -259,7 +259,11 @@ final class Section {
             wrongType(key, value, "an object of named entries { name { ... } }");
             return result;
         }
-        for (Map.Entry<String, ConfigValue> entry : ((ConfigObject) value).entrySet()) {
+        // in the order of the file (a ConfigObject keeps none): logs, check, the API and the page read as it is written
+        List<Map.Entry<String, ConfigValue>> entries = new ArrayList<>(((ConfigObject) value).entrySet());
+        entries.sort(java.util.Comparator.comparingInt((Map.Entry<String, ConfigValue> entry) -> entry.getValue().origin().lineNumber())
+                .thenComparing(Map.Entry::getKey));
+        for (Map.Entry<String, ConfigValue> entry : entries) {
             String entryPath = path(key) + "." + entry.getKey();
             if (entry.getValue().valueType() != ConfigValueType.OBJECT) {
                 problems.add(entry.getValue().origin(), entryPath, "expected an object { ... }, found " + describe(entry.getValue()), null);

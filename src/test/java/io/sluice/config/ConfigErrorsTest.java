@@ -42,6 +42,16 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void poolsKeepTheOrderOfTheFile() throws Exception {
+        Path file = dir.resolve("ordered.conf");
+        Files.writeString(file, "sluice {\n" + LISTENER + "routes = [ { prefix = \"/\", pool = zeta } ]\npools {\n"
+                + "  zeta { members = [ { url = \"http://127.0.0.1:1\" } ] }\n"
+                + "  alpha { members = [ { url = \"http://127.0.0.1:2\" } ] }\n"
+                + "  mid { members = [ { url = \"http://127.0.0.1:3\" } ] }\n}\n}\n");
+        assertEquals(List.of("zeta", "alpha", "mid"), List.copyOf(ConfigLoader.load(file).pools().keySet()));
+    }
+
+    @Test
     void problemsComeInTheOrderOfTheFile() throws Exception {
         // routes are read after pools, yet their problem, two lines up, is listed first
         List<String> problems = problems(LISTENER + "routes = [ { prefix = \"/\", pool = is, retries = 99 } ]\n"
