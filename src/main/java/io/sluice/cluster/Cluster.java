@@ -344,45 +344,19 @@ public final class Cluster implements SessionSharing, AutoCloseable {
         out.put("self", instanceName(config.bind()));
         out.put("members", members());
         Map<String, Object> sessions = new java.util.LinkedHashMap<>();
-        sessions.put("sent", sent());
-        sessions.put("received", received());
-        sessions.put("queued", queued());
-        sessions.put("dropped", dropped());
+        sessions.put("sent", sent.get());
+        sessions.put("received", received.get());
+        sessions.put("queued", queued.get());
+        sessions.put("dropped", dropped.get());
         sessions.put("lagMillis", lastLagMicros / 1000.0);
         out.put("sessions", sessions);
-        out.put("rejectedMessages", rejected());
+        out.put("rejectedMessages", rejected.get());
         return out;
     }
 
     /** The instances in the cluster now, by name (host:port), the coordinator first. */
     public List<String> members() {
         return members.stream().map(String::valueOf).toList();
-    }
-
-    public String name() {
-        return config.name();
-    }
-
-    /** Sessions sent to, received from the others; dropped (queue full or send failed); rejected (bad MAC). */
-    public long sent() {
-        return sent.get();
-    }
-
-    public long received() {
-        return received.get();
-    }
-
-    public long dropped() {
-        return dropped.get();
-    }
-
-    public long rejected() {
-        return rejected.get();
-    }
-
-    /** Sessions waiting to be sent. */
-    public int queued() {
-        return queued.get();
     }
 
     @Override
