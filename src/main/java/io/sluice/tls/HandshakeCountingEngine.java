@@ -33,6 +33,9 @@ import javax.net.ssl.SSLSession;
  * plain field read, no lock and no allocation. The outcome is settled with a compare-and-set, so it
  * is reported exactly once even if the engine were used from two threads.
  *
+ * <p>After the handshake, wraps on wildfly-openssl's engine gather a response's buffers into one
+ * record ({@link OneRecordWrap}).
+ *
  * <p>Undertow's ALPN code recognises engines by class (OpenSSLAlpnProvider by the class name
  * OpenSSLEngine, SNIAlpnEngineManager by SNISSLEngine), so a wrapper would hide both and break h2 on
  * the OpenSSL engine. {@link CountingEngineAlpnProvider} and {@link CountingEngineAlpnManager}, ahead
@@ -59,6 +62,8 @@ final class HandshakeCountingEngine extends SSLEngine {
     /** The connection's first wrapper, which holds the state; itself, except for an engine the SNI engine picked. */
     private final HandshakeCountingEngine connection;
     private final HandshakeOutcomes outcomes;
+    /** Whether wraps after the handshake go through {@link OneRecordWrap} (wildfly-openssl's engine). */
+    private final boolean oneRecord;
     /**
      * Changed only through STATE (compare-and-set), on the connection's first wrapper. The hot path
      * reads it plainly: a stale value only sends one call down the slow path, whose CAS decides.
@@ -70,6 +75,7 @@ final class HandshakeCountingEngine extends SSLEngine {
         this.delegate = delegate;
         this.connection = this;
         this.outcomes = outcomes;
+        this.oneRecord = OneRecordWrap.needed(delegate);
     }
 
     private HandshakeCountingEngine(SSLEngine delegate, HandshakeCountingEngine connection) {
@@ -77,6 +83,7 @@ final class HandshakeCountingEngine extends SSLEngine {
         this.delegate = delegate;
         this.connection = connection;
         this.outcomes = connection.outcomes;
+        this.oneRecord = OneRecordWrap.needed(delegate);
     }
 
     SSLEngine delegate() {
@@ -91,7 +98,7 @@ final class HandshakeCountingEngine extends SSLEngine {
     @Override
     public SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst) throws SSLException {
         if (connection.state == SETTLED) {
-            return delegate.wrap(srcs, offset, length, dst);
+            return oneRecord ? OneRecordWrap.wrap(delegate, srcs, offset, length, dst) : delegate.wrap(srcs, offset, length, dst);
         }
         SSLEngineResult result;
         try {
