@@ -85,7 +85,7 @@ else
 fi
 export SLUICE_JAR
 SLUICE_COMMIT=$(git -C "$(dirname "$SLUICE_JAR")/.." rev-parse --short HEAD 2>/dev/null || echo unknown)
-SLUICE_DIRTY=$(git -C "$(dirname "$SLUICE_JAR")/.." status --porcelain -- src pom.xml 2>/dev/null | head -1)
+SLUICE_DIRTY=$(git -C "$(dirname "$SLUICE_JAR")/.." status --porcelain -- src pom.xml 2>/dev/null | head -1 || true)
 log "sluice jar: $SLUICE_JAR (commit $SLUICE_COMMIT${SLUICE_DIRTY:+, with uncommitted changes under src/ or pom.xml})"
 
 # PROFILER=async: async-profiler's agent library from Maven Central (the jar carries it)
