@@ -19,6 +19,11 @@ import org.xnio.SslClientAuthMode;
  * exceptions per request (JSSE's {@code SSLPeerUnverifiedException}, then Undertow's
  * {@code RenegotiationRequiredException}): 9.6 % of the proxy's CPU in bench/run.sh's h2-1k
  * case. Answering "none" directly is the same outcome without the stack traces.
+ *
+ * <p>The cipher suite, key size and session id are read from the session once per connection and
+ * kept: {@code ProxyHandler} asks for all three on every request, and on the OpenSSL engine each
+ * is a JNI call into the session (about 7 % of tls-1k's CPU on that engine in the bench's
+ * profiles). They change only with a renegotiation, after which they are read again.
  */
 final class ProxiedTlsSession implements SSLSessionInfo {
     private static final Certificate[] NONE = new Certificate[0];
@@ -26,8 +31,12 @@ final class ProxiedTlsSession implements SSLSessionInfo {
     private static final javax.security.cert.X509Certificate[] NO_CHAIN = new javax.security.cert.X509Certificate[0];
 
     private final SSLSessionInfo session;
+    // Written and read on the connection's IO thread (HTTP/1.1) or for one stream (HTTP/2): no sharing.
+    private String cipherSuite;
+    private int keySize = -1;
+    private byte[] sessionId;
 
-    private ProxiedTlsSession(SSLSessionInfo session) {
+    ProxiedTlsSession(SSLSessionInfo session) {
         this.session = session;
     }
 
@@ -53,21 +62,39 @@ final class ProxiedTlsSession implements SSLSessionInfo {
 
     @Override
     public byte[] getSessionId() {
-        return session.getSessionId();
+        byte[] id = sessionId;
+        if (id == null) {
+            id = session.getSessionId();
+            sessionId = id;
+        }
+        return id == null ? null : id.clone();
     }
 
     @Override
     public String getCipherSuite() {
-        return session.getCipherSuite();
+        String suite = cipherSuite;
+        if (suite == null) {
+            suite = session.getCipherSuite();
+            cipherSuite = suite;
+        }
+        return suite;
     }
 
     @Override
     public int getKeySize() {
-        return session.getKeySize();
+        int size = keySize;
+        if (size < 0) {
+            size = session.getKeySize();
+            keySize = size;
+        }
+        return size;
     }
 
     @Override
     public void renegotiate(HttpServerExchange exchange, SslClientAuthMode sslClientAuthMode) throws IOException {
+        cipherSuite = null;
+        keySize = -1;
+        sessionId = null;
         session.renegotiate(exchange, sslClientAuthMode);
     }
 
