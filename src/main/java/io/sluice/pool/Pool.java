@@ -91,7 +91,7 @@ public final class Pool implements AutoCloseable {
      *
      * @param previous the pool of the same name in the running generation, or null
      */
-    public static Pool build(PoolConfig config, HeadersConfig headers, XnioWorker worker, ByteBufferPool buffers, Pool previous,
+    public static Pool build(PoolConfig config, HeadersConfig headers, int maxResponseHead, XnioWorker worker, ByteBufferPool buffers, Pool previous,
                              io.sluice.metrics.SluiceMetrics metrics, SessionSharing sharing) throws TlsMaterialException {
         UndertowXnioSsl ssl = null;
         MemberTrust memberTrust = null;
@@ -120,8 +120,9 @@ public final class Pool implements AutoCloseable {
         OptionMap memberOptions = OptionMap.builder()
                 .set(Options.TCP_NODELAY, true)
                 .set(Options.READ_TIMEOUT, responseTimeoutMillis)
+                .set(io.sluice.backend.BackendClients.MAX_HEAD_SIZE, maxResponseHead)
                 .getMap();
-        UndertowClient client = UndertowClient.getInstance();
+        UndertowClient client = io.sluice.backend.BackendClients.client();
         Map<String, Member> before = new HashMap<>();
         if (previous != null) {
             for (Member member : previous.members) {
