@@ -585,6 +585,12 @@ final class BackendConnection implements ClientConnection {
             chunkState = CHUNK_SIZE;
             chunkSize = 0;
             chunkDigits = 0;
+            // the first chunk line, when it came with the head, is judged before the head is relayed:
+            // a malformed one then fails the exchange (502) instead of breaking a response under way
+            while (inStart < inEnd && chunkState != CHUNK_DATA && chunkState != TRAILERS) {
+                chunkFraming(in[inStart]);
+                consumed(inStart + 1);
+            }
         } else if (parser.transferCoding == ResponseHeadParser.OTHER_CODING || parser.contentLength < 0) {
             responseMode = UNTIL_CLOSE;
             closeAfter = true;

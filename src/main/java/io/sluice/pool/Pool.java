@@ -112,11 +112,12 @@ public final class Pool implements AutoCloseable {
         }
         int responseTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.responseTimeout().toMillis());
         // READ_TIMEOUT bounds the wait for the backend, including a backend that stops reading
-        // an upload (the response read is armed as soon as the request head is sent). No
-        // WRITE_TIMEOUT: Undertow's HttpClientConnection wraps the connection's sink in one
-        // more WriteTimeoutStreamSinkConduit on every request it sends, so a kept-alive
-        // backend connection grew by one conduit per request, without bound (heap exhausted
-        // after ~200k requests, and every write walking the chain). BackendConnectionReuseIT.
+        // an upload (the deadline is set as soon as the request is sent); Sluice's backend
+        // connection keeps it with one timer per connection. No WRITE_TIMEOUT: Undertow's
+        // HttpClientConnection (still selectable, see BackendClients) wraps the connection's
+        // sink in one more WriteTimeoutStreamSinkConduit on every request it sends, so a
+        // kept-alive backend connection grew by one conduit per request, without bound.
+        // BackendConnectionReuseIT.
         OptionMap memberOptions = OptionMap.builder()
                 .set(Options.TCP_NODELAY, true)
                 .set(Options.READ_TIMEOUT, responseTimeoutMillis)
