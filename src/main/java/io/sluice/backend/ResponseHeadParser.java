@@ -12,8 +12,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reads an HTTP/1.1 response head (or a chunked body's trailer section) the way a proxy
  * needs it, strictly. Two steps: {@link #scan} follows the bytes as they arrive (any split
- * across reads) to find where the head ends and checks every line end on the way (CRLF
- * only); {@link #parseHead} then reads the complete head from the same array, once.
+ * across reads) to find where the head ends, checking every byte on the way with one table
+ * lookup (CRLF only, no control characters); {@link #parseHead} then reads the complete
+ * head from the same array, once.
  *
  * <p>Header names Undertow knows (its {@link Headers} constants) are looked up in a static
  * table, case-insensitively, so no name is allocated for them; values become strings
@@ -36,6 +37,11 @@ final class ResponseHeadParser {
     private static final int LINE_START_CR = 3;
 
     private static final boolean[] TOKEN = new boolean[256];
+    /** Per byte in a head: 0 text (HTAB, SP, VCHAR, obs-text), CR, LF, or a control character nowhere allowed. */
+    private static final byte[] CLASS = new byte[256];
+    private static final byte CLASS_CR = 1;
+    private static final byte CLASS_LF = 2;
+    private static final byte CLASS_CONTROL = 3;
     private static final int TABLE_SIZE = 1024;
     private static final HttpString[] NAMES = new HttpString[TABLE_SIZE];
     private static final byte[][] LOWER = new byte[TABLE_SIZE][];
@@ -55,6 +61,13 @@ final class ResponseHeadParser {
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
             TOKEN[c] = true;
         }
+        for (int c = 0; c < 0x20; c++) {
+            CLASS[c] = CLASS_CONTROL;
+        }
+        CLASS['\t'] = 0;
+        CLASS['\r'] = CLASS_CR;
+        CLASS['\n'] = CLASS_LF;
+        CLASS[0x7f] = CLASS_CONTROL;
         try {
             for (Field field : Headers.class.getFields()) {
                 if (field.getType() == HttpString.class && Modifier.isStatic(field.getModifiers())) {
@@ -98,7 +111,11 @@ final class ResponseHeadParser {
 
     /** The Undertow constant for this name, or a new HttpString for a name it does not know. */
     static HttpString name(byte[] bytes, int from, int to) {
-        int slot = hash(bytes, from, to) & (TABLE_SIZE - 1);
+        return name(bytes, from, to, hash(bytes, from, to));
+    }
+
+    private static HttpString name(byte[] bytes, int from, int to, int hash) {
+        int slot = hash & (TABLE_SIZE - 1);
         int length = to - from;
         for (HttpString known; (known = NAMES[slot]) != null; slot = (slot + 1) & (TABLE_SIZE - 1)) {
             byte[] lower = LOWER[slot];
@@ -182,7 +199,8 @@ final class ResponseHeadParser {
         while (i < end) {
             int b = bytes[i];
             if (s == TEXT) {
-                while (b != '\r' && b != '\n') {
+                int c;
+                while ((c = CLASS[b & 0xff]) == 0) {
                     if (++i == end) {
                         break;
                     }
@@ -191,8 +209,9 @@ final class ResponseHeadParser {
                 if (i == end) {
                     break;
                 }
-                if (b == '\n') {
-                    throw new MalformedResponseException("a line of the response head ends in LF without CR");
+                if (c != CLASS_CR) {
+                    throw c == CLASS_LF ? new MalformedResponseException("a line of the response head ends in LF without CR")
+                            : controlCharacter();
                 }
                 s = CR;
             } else if (s == CR) {
@@ -206,6 +225,8 @@ final class ResponseHeadParser {
                     s = LINE_START_CR;
                 } else if (b == '\n') {
                     throw new MalformedResponseException("a line of the response head ends in LF without CR");
+                } else if (CLASS[b & 0xff] == CLASS_CONTROL) {
+                    throw controlCharacter();
                 } else {
                     s = TEXT;
                 }
@@ -228,6 +249,10 @@ final class ResponseHeadParser {
             throw tooLarge();
         }
         return -1;
+    }
+
+    private static MalformedResponseException controlCharacter() {
+        return new MalformedResponseException("control character in the response head");
     }
 
     private MalformedResponseException tooLarge() {
@@ -280,16 +305,12 @@ final class ResponseHeadParser {
         fields(bytes, 0, trailers, false);
     }
 
-    private String reason(byte[] bytes, int from, int to) throws MalformedResponseException {
+    private String reason(byte[] bytes, int from, int to) {
         String last = lastReason;
         int length = to - from;
         boolean same = last.length() == length;
-        for (int i = from; i < to; i++) {
-            int b = bytes[i] & 0xff;
-            if ((b < 0x20 && b != '\t') || b == 0x7f) {
-                throw new MalformedResponseException("control character in the reason phrase");
-            }
-            same = same && last.charAt(i - from) == b;
+        for (int i = from; same && i < to; i++) {
+            same = last.charAt(i - from) == (bytes[i] & 0xff); // control characters were refused by scan
         }
         if (!same) {
             last = new String(bytes, from, length, StandardCharsets.ISO_8859_1);
@@ -307,13 +328,19 @@ final class ResponseHeadParser {
                 throw new MalformedResponseException("obs-fold (a header line beginning with whitespace)");
             }
             int p = s;
-            while (p < e && TOKEN[bytes[p] & 0xff]) {
+            int h = 0;
+            while (p < e) {
+                int c = bytes[p];
+                if (!TOKEN[c & 0xff]) {
+                    break;
+                }
+                h = 31 * h + (c | 0x20);
                 p++;
             }
             if (p == s || p == e || bytes[p] != ':') {
                 throw new MalformedResponseException("malformed header name: " + printable(bytes, s, Math.min(e, p + 1)));
             }
-            HttpString name = name(bytes, s, p);
+            HttpString name = name(bytes, s, p, h ^ (h >>> 16));
             p++;
             while (p < e && (bytes[p] == ' ' || bytes[p] == '\t')) {
                 p++;
@@ -321,12 +348,6 @@ final class ResponseHeadParser {
             int q = e;
             while (q > p && (bytes[q - 1] == ' ' || bytes[q - 1] == '\t')) {
                 q--;
-            }
-            for (int i = p; i < q; i++) {
-                int c = bytes[i] & 0xff;
-                if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                    throw new MalformedResponseException("control character in the value of " + name);
-                }
             }
             if (head && !framing(name, bytes, p, q)) {
                 continue; // a repeated, equal Content-Length: kept once
