@@ -110,6 +110,10 @@ final class BackendConnection implements ClientConnection {
     private final ChannelListener<ConduitStreamSourceChannel> idleReader = channel -> readWhileIdle();
     private final ChannelListener<ConduitStreamSinkChannel> headFlusher = channel -> flushBodylessRequest();
     private final ByteBuffer[] gather = new ByteBuffer[2];
+    private final java.util.ArrayDeque<Waiting> waiting = new java.util.ArrayDeque<>(1);
+
+    private record Waiting(ClientRequest request, ClientCallback<ClientExchange> callback) {
+    }
 
     /** Response bytes read and not yet consumed: in[inStart, inEnd). */
     private byte[] in = new byte[INITIAL_READ_BUFFER];
@@ -182,7 +186,10 @@ final class BackendConnection implements ClientConnection {
             return;
         }
         if (exchange != null) {
-            callback.failed(new IOException("the backend connection is busy with another request"));
+            // Undertow's pool hands a connection back when the client's exchange ends, which can be
+            // before the member's response is read to its end: the request waits for it, as in
+            // Undertow's own client
+            waiting.add(new Waiting(request, callback));
             return;
         }
         HeaderMap headers = request.getRequestHeaders();
@@ -741,8 +748,8 @@ final class BackendConnection implements ClientConnection {
             if (exchange != null && timeoutNanos > 0) {
                 armDeadline();
             }
-            if (inStart < inEnd && responseMode != HEAD) {
-                next.wakeupReads(); // buffered bytes are readable without the socket saying so
+            if (inStart < inEnd && responseMode != HEAD && !(responseMode == CHUNKED && chunkState == TRAILERS)) {
+                next.wakeupReads(); // buffered body bytes are readable without the socket saying so (a partial trailer section is not)
             }
         }
 
@@ -899,6 +906,9 @@ final class BackendConnection implements ClientConnection {
         sink.setWriteListener(null);
         if (upgradeRequested) {
             source.suspendReads(); // the rest of the bytes belong to the new protocol: performUpgrade hands them over
+            for (Waiting next; (next = waiting.poll()) != null; ) {
+                next.callback().failed(new IOException("the backend connection was upgraded"));
+            }
             return;
         }
         if (closeAfter || inStart < inEnd) {
@@ -912,6 +922,10 @@ final class BackendConnection implements ClientConnection {
         inEnd = 0;
         source.setReadListener(idleReader);
         source.resumeReads();
+        Waiting next = waiting.poll();
+        if (next != null) {
+            sendRequest(next.request(), next.callback());
+        }
     }
 
     private void readWhileIdle() {
@@ -995,6 +1009,9 @@ final class BackendConnection implements ClientConnection {
         exchange = null;
         if (current != null) {
             current.fail(expired != null ? expired : new ClosedChannelException());
+        }
+        for (Waiting next; (next = waiting.poll()) != null; ) {
+            next.callback().failed(new ClosedChannelException());
         }
     }
 

@@ -56,6 +56,7 @@ class BackendResponseParsingIT {
         member = new ScriptedMember();
         sluice = RunningSluice.start(dir, """
                 sluice {
+                  io-threads = 1 # one connection pool per IO thread: one pool, so reuse is visible
                   listeners = [ { name = http, bind = "127.0.0.1:0" } ]
                   routes = [ { prefix = "/", pool = app } ]
                   pools { app { members = [ { url = "http://127.0.0.1:%d" } ], retry-on = [] } }
@@ -114,6 +115,27 @@ class BackendResponseParsingIT {
         assertEquals(200, Http.get(Http.client(), sluice.uri("http", "/good")).statusCode());
     }
 
+    /** The member's 100 Continue reaches the client, whose body then reaches the member, on a connection that stays open. */
+    @Test
+    void expectContinueGoesThroughTheMembersInterimResponse() throws Exception {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), sluice.port("http"))) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write("POST /expect HTTP/1.1\r\nHost: app\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String interim = ScriptedMember.readHead(in);
+            assertTrue(interim.startsWith("HTTP/1.1 100"), interim);
+            out.write("hello".getBytes(StandardCharsets.US_ASCII));
+            String head = ScriptedMember.readHead(in);
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            assertEquals("got hello", new String(in.readNBytes(9), StandardCharsets.US_ASCII));
+        }
+        int connections = member.accepted.get();
+        assertEquals("ok", Http.get(Http.client(), sluice.uri("http", "/good")).body());
+        assertEquals(connections, member.accepted.get(), "the connection is kept");
+    }
+
     /** Answers by path, byte for byte, on kept-alive connections; notes when Sluice closes one that got a malformed answer. */
     private static final class ScriptedMember implements AutoCloseable {
         final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -149,6 +171,14 @@ class BackendResponseParsingIT {
                 while ((head = readHead(in)) != null) {
                     String path = head.split(" ", 3)[1];
                     answeredBadly = path.startsWith("/bad/");
+                    if (path.equals("/expect")) {
+                        out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                        out.flush();
+                        String body = new String(in.readNBytes(5), StandardCharsets.ISO_8859_1);
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\ngot " + body).getBytes(StandardCharsets.ISO_8859_1));
+                        out.flush();
+                        continue;
+                    }
                     String answer = switch (path) {
                         case "/early-hints" -> "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" + GOOD;
                         case "/chunked" -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -173,7 +203,7 @@ class BackendResponseParsingIT {
             }
         }
 
-        private static String readHead(InputStream in) throws IOException {
+        static String readHead(InputStream in) throws IOException {
             ByteArrayOutputStream head = new ByteArrayOutputStream();
             int matched = 0;
             int b;
