@@ -150,6 +150,8 @@ final class BackendConnection implements ClientConnection {
     private long deadline;
     private XnioExecutor.Key timer;
     private ReadTimeoutException expired;
+    /** A chunked body broke its framing after bytes that were handed out: the next read fails with it. */
+    private MalformedResponseException bodyError;
 
     BackendConnection(StreamConnection connection, ByteBufferPool bufferPool, long timeoutMillis, int headLimit) {
         this.connection = connection;
@@ -709,7 +711,13 @@ final class BackendConnection implements ClientConnection {
                     return n;
                 }
                 case CHUNKED:
-                    return readChunked(dst);
+                    try {
+                        return readChunked(dst);
+                    } catch (MalformedResponseException e) {
+                        LOG.warn("malformed response body from {}: {}", connection.getPeerAddress(), e.getMessage());
+                        IoUtils.safeClose(connection);
+                        throw e;
+                    }
                 case UNTIL_CLOSE: {
                     int n = inStart < inEnd ? copyOut(dst, Long.MAX_VALUE) : readDirect(dst, Long.MAX_VALUE);
                     if (n < 0) {
@@ -768,6 +776,23 @@ final class BackendConnection implements ClientConnection {
     }
 
     private int readChunked(ByteBuffer dst) throws IOException {
+        if (bodyError != null) {
+            throw bodyError;
+        }
+        int before = dst.position();
+        try {
+            return chunks(dst);
+        } catch (MalformedResponseException e) {
+            int read = dst.position() - before;
+            if (read > 0) {
+                bodyError = e; // the bytes before the error are handed out first; the next read fails
+                return read;
+            }
+            throw e;
+        }
+    }
+
+    private int chunks(ByteBuffer dst) throws IOException {
         int total = 0;
         for (;;) {
             if (chunkState == CHUNK_DATA) {

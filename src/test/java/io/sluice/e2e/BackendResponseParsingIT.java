@@ -44,7 +44,13 @@ class BackendResponseParsingIT {
             "HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(70_000) + "\r\nContent-Length: 2\r\n\r\nok",
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n",
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
-            "HTTP/1.1 101 Switching Protocols\r\n\r\n");
+            "HTTP/1.1 101 Switching Protocols\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n");
+    /** Framing errors after a good head and body bytes: the relayed response is cut, never completed. */
+    private static final List<String> BROKEN_BODY = List.of(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokk\r\n0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\nzz\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Bad\u0001: 1\r\n\r\n");
 
     @TempDir
     Path dir;
@@ -85,6 +91,25 @@ class BackendResponseParsingIT {
     }
 
     @Test
+    void aBodyThatBreaksItsFramingIsCutAndCostsOnlyItsConnection() throws Exception {
+        HttpClient client = Http.client();
+        for (int i = 0; i < BROKEN_BODY.size(); i++) {
+            int closedBefore = member.closedAfterBad.get();
+            boolean complete;
+            try {
+                HttpResponse<String> cut = Http.get(client, sluice.uri("http", "/broken/" + i));
+                complete = cut.statusCode() == 200 && cut.body().equals("ok");
+            } catch (IOException e) {
+                complete = false;
+            }
+            assertTrue(!complete, "case " + i + " reached the client as a whole response");
+            // (the JDK client may send the GET again after the cut: at least one connection closes)
+            Eventually.await("the connection of case " + i + " closed", Duration.ofSeconds(5), () -> member.closedAfterBad.get() > closedBefore);
+            assertEquals("ok", Http.get(Http.client(), sluice.uri("http", "/good")).body(), "after case " + i);
+        }
+    }
+
+    @Test
     void legalButRareFramingsArriveWhole() throws Exception {
         HttpClient client = Http.client();
         HttpResponse<String> early = Http.get(client, sluice.uri("http", "/early-hints"));
@@ -93,6 +118,9 @@ class BackendResponseParsingIT {
         HttpResponse<String> chunked = Http.get(client, sluice.uri("http", "/chunked"));
         assertEquals(200, chunked.statusCode());
         assertEquals("hello, world", chunked.body());
+        HttpResponse<String> trickled = Http.get(client, sluice.uri("http", "/trickle"));
+        assertEquals(200, trickled.statusCode());
+        assertEquals("hello, world", trickled.body(), "a head and chunked body arriving one byte per read");
         HttpResponse<String> empty = Http.get(client, sluice.uri("http", "/no-content"));
         assertEquals(204, empty.statusCode());
         int connections = member.accepted.get();
@@ -170,7 +198,7 @@ class BackendResponseParsingIT {
                 String head;
                 while ((head = readHead(in)) != null) {
                     String path = head.split(" ", 3)[1];
-                    answeredBadly = path.startsWith("/bad/");
+                    answeredBadly = path.startsWith("/bad/") || path.startsWith("/broken/");
                     if (path.equals("/expect")) {
                         out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                         out.flush();
@@ -181,12 +209,22 @@ class BackendResponseParsingIT {
                     }
                     String answer = switch (path) {
                         case "/early-hints" -> "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" + GOOD;
-                        case "/chunked" -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        case "/chunked", "/trickle" -> "HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                                 + "5;name=value\r\nhello\r\n7\r\n, world\r\n0\r\nX-Checksum: 1\r\n\r\n";
                         case "/no-content" -> "HTTP/1.1 204 No Content\r\n\r\n";
                         case "/until-close" -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nall of it, until close";
-                        default -> answeredBadly ? MALFORMED.get(Integer.parseInt(path.substring(5))) : GOOD;
+                        default -> path.startsWith("/bad/") ? MALFORMED.get(Integer.parseInt(path.substring(5)))
+                                : path.startsWith("/broken/") ? BROKEN_BODY.get(Integer.parseInt(path.substring(8))) : GOOD;
                     };
+                    if (path.equals("/trickle")) {
+                        socket.setTcpNoDelay(true);
+                        for (byte b : answer.getBytes(StandardCharsets.ISO_8859_1)) {
+                            out.write(b);
+                            out.flush();
+                            sleep(2);
+                        }
+                        continue;
+                    }
                     out.write(answer.getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
                     if (path.equals("/until-close")) {
@@ -200,6 +238,15 @@ class BackendResponseParsingIT {
                 if (answeredBadly) {
                     closedAfterBad.incrementAndGet(); // reset by Sluice
                 }
+            }
+        }
+
+        private static void sleep(long millis) throws IOException {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
             }
         }
 
