@@ -66,7 +66,7 @@ public final class BackendClientProvider implements ClientProvider {
                         ByteBufferPool bufferPool, OptionMap options) {
         int timeoutMillis = options.get(Options.READ_TIMEOUT, 0);
         int headLimit = options.get(BackendClients.MAX_HEAD_SIZE, BackendClients.DEFAULT_MAX_HEAD_SIZE);
-        OptionMap socketOptions = without(options, Options.READ_TIMEOUT);
+        OptionMap socketOptions = without(options, Options.READ_TIMEOUT, BackendClients.MAX_HEAD_SIZE);
         boolean tls = "https".equals(uri.getScheme());
         InetSocketAddress address = new InetSocketAddress(uri.getHost(), uri.getPort() != -1 ? uri.getPort() : tls ? 443 : 80);
         IoFuture<? extends StreamConnection> future;
@@ -121,10 +121,10 @@ public final class BackendClientProvider implements ClientProvider {
         }
     }
 
-    private static OptionMap without(OptionMap options, org.xnio.Option<?> dropped) {
+    private static OptionMap without(OptionMap options, org.xnio.Option<?> dropped, org.xnio.Option<?> alsoDropped) {
         OptionMap.Builder builder = OptionMap.builder();
         for (org.xnio.Option<?> option : options) {
-            if (!option.equals(dropped)) {
+            if (!option.equals(dropped) && !option.equals(alsoDropped)) {
                 copy(builder, options, option);
             }
         }
