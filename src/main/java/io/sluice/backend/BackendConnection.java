@@ -75,6 +75,8 @@ final class BackendConnection implements ClientConnection {
     private static final int INITIAL_READ_BUFFER = 8 * 1024;
     private static final int INITIAL_WRITE_BUFFER = 2 * 1024;
     private static final byte[] CRLF = {'\r', '\n'};
+    /** 1xx responses a member may send before its final one: more is a member stuck in a loop. */
+    private static final int MAX_INTERIM_RESPONSES = 16;
     private static final byte[] LAST_CHUNK = {'0', '\r', '\n'};
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
@@ -133,6 +135,7 @@ final class BackendConnection implements ClientConnection {
     private boolean closed;
     private boolean headRequest;
     private boolean expectsContinue;
+    private int interimResponses;
 
     private int requestMode;
     private long requestRemaining;
@@ -236,6 +239,7 @@ final class BackendConnection implements ClientConnection {
         }
         headRequest = request.getMethod().equals(Methods.HEAD);
         expectsContinue = headers.contains(Headers.EXPECT);
+        interimResponses = 0;
         requestMode = mode;
         requestRemaining = length;
         requestChunkLeft = 0;
@@ -568,6 +572,9 @@ final class BackendConnection implements ClientConnection {
         int status = response.getResponseCode();
         BackendExchange current = exchange;
         if (status < 200 && status != 101) {
+            if (++interimResponses > MAX_INTERIM_RESPONSES) {
+                throw new MalformedResponseException("more than " + MAX_INTERIM_RESPONSES + " interim (1xx) responses");
+            }
             if (status == 100) {
                 current.continued(response);
             }
