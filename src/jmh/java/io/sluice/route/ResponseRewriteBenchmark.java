@@ -64,12 +64,12 @@ public class ResponseRewriteBenchmark {
         metrics = new SluiceMetrics();
 
         SluiceConfig seed000 = Fixtures.load(Fixtures.SEED000);
-        seed000Pool = Pool.build(seed000.pools().get("is"), seed000.headers(), null, null, null, metrics, io.sluice.pool.SessionSharing.LOCAL);
+        seed000Pool = Pool.build(seed000.pools().get("is"), seed000.headers(), 64 * 1024, null, null, null, metrics, io.sluice.pool.SessionSharing.LOCAL);
         seed000Rewriter = RouteHandler.reverseRewriter(seed000Pool.config(), seed000.routes(), null);
         seed000Rewriting = new ResponseRewriting(seed000Rewriter, new String[0], new ReverseRewriter[0], seed000Pool);
 
         SluiceConfig bench = Fixtures.load(Fixtures.BENCH);
-        benchPool = Pool.build(bench.pools().get("wso2-identity"), bench.headers(), null, null, null, metrics, io.sluice.pool.SessionSharing.LOCAL);
+        benchPool = Pool.build(bench.pools().get("wso2-identity"), bench.headers(), 64 * 1024, null, null, null, metrics, io.sluice.pool.SessionSharing.LOCAL);
         benchRewriter = RouteHandler.reverseRewriter(benchPool.config(), bench.routes(), null);
         benchRewriting = new ResponseRewriting(benchRewriter, new String[0], new ReverseRewriter[0], benchPool);
 

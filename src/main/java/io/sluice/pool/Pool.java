@@ -91,7 +91,7 @@ public final class Pool implements AutoCloseable {
      *
      * @param previous the pool of the same name in the running generation, or null
      */
-    public static Pool build(PoolConfig config, HeadersConfig headers, XnioWorker worker, ByteBufferPool buffers, Pool previous,
+    public static Pool build(PoolConfig config, HeadersConfig headers, int maxResponseHead, XnioWorker worker, ByteBufferPool buffers, Pool previous,
                              io.sluice.metrics.SluiceMetrics metrics, SessionSharing sharing) throws TlsMaterialException {
         UndertowXnioSsl ssl = null;
         MemberTrust memberTrust = null;
@@ -112,16 +112,18 @@ public final class Pool implements AutoCloseable {
         }
         int responseTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.responseTimeout().toMillis());
         // READ_TIMEOUT bounds the wait for the backend, including a backend that stops reading
-        // an upload (the response read is armed as soon as the request head is sent). No
-        // WRITE_TIMEOUT: Undertow's HttpClientConnection wraps the connection's sink in one
-        // more WriteTimeoutStreamSinkConduit on every request it sends, so a kept-alive
-        // backend connection grew by one conduit per request, without bound (heap exhausted
-        // after ~200k requests, and every write walking the chain). BackendConnectionReuseIT.
+        // an upload (the deadline is set as soon as the request is sent); Sluice's backend
+        // connection keeps it with one timer per connection. No WRITE_TIMEOUT: Undertow's
+        // HttpClientConnection (still selectable, see BackendClients) wraps the connection's
+        // sink in one more WriteTimeoutStreamSinkConduit on every request it sends, so a
+        // kept-alive backend connection grew by one conduit per request, without bound.
+        // BackendConnectionReuseIT.
         OptionMap memberOptions = OptionMap.builder()
                 .set(Options.TCP_NODELAY, true)
                 .set(Options.READ_TIMEOUT, responseTimeoutMillis)
+                .set(io.sluice.backend.BackendClients.MAX_HEAD_SIZE, maxResponseHead)
                 .getMap();
-        UndertowClient client = UndertowClient.getInstance();
+        UndertowClient client = io.sluice.backend.BackendClients.client();
         Map<String, Member> before = new HashMap<>();
         if (previous != null) {
             for (Member member : previous.members) {

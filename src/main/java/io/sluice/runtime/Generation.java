@@ -67,7 +67,7 @@ public final class Generation implements AutoCloseable, InForce {
         try {
             for (PoolConfig poolConfig : config.pools().values()) {
                 Pool before = previous == null ? null : previous.pools.get(poolConfig.name());
-                pools.put(poolConfig.name(), Pool.build(poolConfig, config.headers(), worker, buffers, before, metrics, sharing));
+                pools.put(poolConfig.name(), Pool.build(poolConfig, config.headers(), (int) Math.min(Integer.MAX_VALUE, config.limits().maxHeaderSize()), worker, buffers, before, metrics, sharing));
             }
         } catch (TlsMaterialException e) {
             pools.values().forEach(Pool::close);

@@ -69,6 +69,52 @@ class BackendConnectionReuseIT {
         }
     }
 
+    /**
+     * Sluice's own backend connection: one connection carries a thousand requests, and what
+     * each request made (its exchange, response head, channel views) is gone afterwards.
+     */
+    @Test
+    void oneBackendConnectionCarriesAThousandRequestsWithNothingLeftBehind() throws Exception {
+        try (io.sluice.testing.ScriptedBackend backend = io.sluice.testing.ScriptedBackend.answering(
+                     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok");
+             RunningSluice sluice = RunningSluice.start(dir, """
+                     sluice {
+                       io-threads = 1
+                       listeners = [ { name = http, bind = "127.0.0.1:0" } ]
+                       routes = [ { prefix = "/", pool = app } ]
+                       pools { app { members = [ { url = "http://127.0.0.1:%d" } ]
+                                     connections-per-thread = 1, cached-connections-per-thread = 1 } }
+                     }
+                     """.formatted(backend.port()))) {
+            HttpClient client = Http.client();
+            for (int i = 0; i < 20; i++) {
+                assertEquals(200, Http.get(client, sluice.uri("http", "/warm")).statusCode());
+            }
+            boolean own = !"undertow".equals(System.getProperty("sluice.backend-client"));
+            String[] perRequest = own
+                    ? new String[] {"io.sluice.backend.BackendExchange", "io.undertow.client.ClientResponse", "io.sluice.backend.BackendExchange$1",
+                            "io.sluice.backend.BackendExchange$2"}
+                    : new String[] {"io.undertow.client.ClientResponse"};
+            long[] before = new long[perRequest.length];
+            for (int k = 0; k < perRequest.length; k++) {
+                before[k] = liveInstances(perRequest[k]);
+            }
+            for (int i = 0; i < 1000; i++) {
+                HttpResponse<String> response = Http.get(client, sluice.uri("http", "/" + i));
+                assertEquals(200, response.statusCode(), response.body());
+                assertEquals("ok", response.body());
+            }
+            for (int k = 0; k < perRequest.length; k++) {
+                long growth = liveInstances(perRequest[k]) - before[k];
+                assertTrue(growth < 10, perRequest[k] + " retained: +" + growth + " after 1000 requests");
+            }
+            assertEquals(1, backend.accepted(), "one kept-alive backend connection carried every request");
+            if (own) {
+                assertEquals(1, liveInstances("io.sluice.backend.BackendConnection"), "backend connections alive");
+            }
+        }
+    }
+
     @Test
     void aBackendThatStopsReadingAnUploadIsCutAtTheResponseTimeout() throws Exception {
         try (ServerSocket deaf = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
