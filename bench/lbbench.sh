@@ -308,8 +308,8 @@ idle_table() { # idle.csv -> markdown table, one row per run
         print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" }
       opened = $h["requested"] - $h["failed_to_open"]
       fl = $h["failed_to_open"] + 0; fld = (fl > 0) ? fl " (" $h["err_detail"] ")" : "0"
-      cl = $h["closed_during_hold"] + $h["closed_at_check"] + $h["closed_while_opening"]
-      rs = $h["reset_during_hold"] + $h["reset_at_check"] + $h["data_during_hold"] + $h["reset_while_opening"]
+      cl = $h["closed_during_hold"] + $h["closed_at_check"] + (("closed_while_opening" in h) ? $h["closed_while_opening"] : 0)
+      rs = $h["reset_during_hold"] + $h["reset_at_check"] + $h["data_during_hold"] + (("reset_while_opening" in h) ? $h["reset_while_opening"] : 0)
       printf "| %s | %s | %d / %d%s | %s | %d / %d | %.1f | %.1f | %s | %s | %.2f | %s | %s |\n", $h["case"], $h["target"],
         $h["open_at_end"], opened, ($h["open_at_end"] < $h["requested"] ? " **of " $h["requested"] "**" : ""), fld, cl, rs,
         $h["rss_before_kib"] / 1024, $h["rss_open_kib"] / 1024, $h["rss_kib_per_conn"], $h["heap_kib_per_conn"],
@@ -350,7 +350,7 @@ if [[ -n $REPORT_CSV ]]; then   # --report: median tables again from a runs.csv 
   r_targets=$(awk -F, 'NR > 1 && $1 == "meas" && !s[$4]++ { printf "%s ", $4 }' "$REPORT_CSV")
   r_subjects=" "
   for t in $r_targets; do case $t in direct|nginx|haproxy|apache|sluice-learn|sluice-cluster) ;; *) r_subjects+="$t " ;; esac; done
-  median_tables "$REPORT_CSV" "$r_cases" "$r_targets" "$r_subjects"
+  [[ -n $r_cases ]] && median_tables "$REPORT_CSV" "$r_cases" "$r_targets" "$r_subjects"
   if [[ -n $(cluster_table "$REPORT_CSV" "${CLUSTER_BASE:-sluice-learn}") ]]; then
     echo; echo "Cluster: CPU per request with learned-session replication on and off"; echo
     cluster_table "$REPORT_CSV" "${CLUSTER_BASE:-sluice-learn}"
