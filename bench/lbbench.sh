@@ -304,16 +304,17 @@ idle_table() { # idle.csv -> markdown table, one row per run
     NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
     { rows++
       if (rows == 1) {
-        print "| case | target | open at end / opened | failed to open | closed / reset while idle | RSS before MiB | RSS open MiB | RSS KiB/conn | heap KiB/conn | CPU while idle, % of a core | CPU to open, us/conn | TLS resumed |"
-        print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" }
+        print "| case | target | open at end / opened | failed to open | closed / reset while idle | RSS before MiB | RSS open MiB | RSS KiB/conn | heap KiB/conn | CPU while idle, % of a core | CPU to open, us/conn | TLS resumed | released in s |"
+        print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" }
       opened = $h["requested"] - $h["failed_to_open"]
       fl = $h["failed_to_open"] + 0; fld = (fl > 0) ? fl " (" $h["err_detail"] ")" : "0"
       cl = $h["closed_during_hold"] + $h["closed_at_check"] + (("closed_while_opening" in h) ? $h["closed_while_opening"] : 0)
       rs = $h["reset_during_hold"] + $h["reset_at_check"] + $h["data_during_hold"] + (("reset_while_opening" in h) ? $h["reset_while_opening"] : 0)
-      printf "| %s | %s | %d / %d%s | %s | %d / %d | %.1f | %.1f | %s | %s | %.2f | %s | %s |\n", $h["case"], $h["target"],
+      printf "| %s | %s | %d / %d%s | %s | %d / %d | %.1f | %.1f | %s | %s | %.2f | %s | %s | %s |\n", $h["case"], $h["target"],
         $h["open_at_end"], opened, ($h["open_at_end"] < $h["requested"] ? " **of " $h["requested"] "**" : ""), fld, cl, rs,
         $h["rss_before_kib"] / 1024, $h["rss_open_kib"] / 1024, $h["rss_kib_per_conn"], $h["heap_kib_per_conn"],
-        $h["idle_cpu_pct"], $h["open_cpu_us_per_conn"], ($h["case"] ~ /tls/ ? $h["resumed"] : "-") }
+        $h["idle_cpu_pct"], $h["open_cpu_us_per_conn"], ($h["case"] ~ /tls/ ? $h["resumed"] : "-"),
+        (("release_secs" in h) ? $h["release_secs"] : "-") }
     END { if (!rows) print "(no idle runs)" }' "$1"
 }
 
@@ -1046,25 +1047,34 @@ run_idle() { # idx case rep: one idle-* run, one line in idle.csv
   [[ ${T_KIND[i]} == jvm ]] && ho=$(heap_used_kib "$pid")
   kill -USR1 "$LOADGEN_PID" 2>/dev/null
   wait "$LOADGEN_PID"; LOADGEN_PID=
+  # the client has closed them all: wait (at most 60 s) until the proxy holds fewer than 16,
+  # so that the next run's "before" starts from a settled process; the time is a figure too
+  local tc held release
+  tc=$(date +%s%N)
+  while :; do
+    held=$(ss -tanH "( sport = :$port )" 2>/dev/null | grep -vcE '^(LISTEN|TIME-WAIT)')
+    ((held < 16 || $(date +%s%N) - tc > 60000000000)) && break
+    sleep 0.1
+  done
+  release=$(awk -v a="$tc" -v b="$(date +%s%N)" -v h="$held" 'BEGIN { printf (h < 16 ? "%.1f" : ">%.0f"), (b - a) / 1e9 }')
   local row
   row=$(awk -v rep="$rep" -v c="$c" -v n="$n" -v rb="$rb" -v ro="$ro" -v hb="$hb" -v ho="$ho" -v hz="$CLK_TCK" \
-      -v po="$po" -v ph="$((p3 - p1))" -v to="$t0" -v tr="$t1" -v te="$t3" '{ v[$1] = $2 }
+      -v po="$po" -v ph="$((p3 - p1))" -v rel="$release" -v to="$t0" -v tr="$t1" -v te="$t3" '{ v[$1] = $2 }
     END {
       open = v["open_at_end"] + 0; opened = v["requested"] - v["failed_to_open"]; hs = (te - tr) / 1e9
       kpc = open > 0 ? sprintf("%.2f", (ro - rb) / open) : "-"
       hpc = (open > 0 && hb != "-" && ho != "-") ? sprintf("%.2f", (ho - hb) / open) : "-"
       ocpu = opened > 0 ? sprintf("%.1f", 1e6 * po / hz / opened) : "-"
-      printf "%s,%s,%s,%d,%d,%d,%s,%d,%d,%d,%d,%d,%d,%.3f,%s,%d,%d,%s,%s,%s,%s,%.3f,%.1f,%.3f,%d,%d\n", rep, c, n,
+      printf "%s,%s,%s,%d,%d,%d,%s,%d,%d,%d,%d,%d,%d,%.3f,%s,%d,%d,%s,%s,%s,%s,%.3f,%.1f,%.3f,%d,%d,%s\n", rep, c, n,
         v["requested"], open, v["failed_to_open"], v["err_detail"], v["closed_during_hold"], v["reset_during_hold"],
         v["data_during_hold"], v["closed_at_check"], v["reset_at_check"], v["resumed"], v["open_secs"], ocpu,
         rb, ro, kpc, hb, ho, hpc, hs, 1000 * ph / hz, 100 * ph / hz / hs,
-        v["closed_while_opening"], v["reset_while_opening"] + v["data_while_opening"] }' "$out")
+        v["closed_while_opening"], v["reset_while_opening"] + v["data_while_opening"], rel }' "$out")
   echo "$row" >>"$IDLE_CSV"
   IFS=, read -ra f <<<"$row"
-  log "$(printf '%-12s %-14s: %5s of %5s open at the end (failed to open %s, closed/reset while idle %s/%s), RSS %6.1f -> %6.1f MiB = %s KiB/conn, heap %s KiB/conn, idle CPU %s%% of a core, open %s us/conn' \
+  log "$(printf '%-12s %-14s: %5s of %5s open at the end (failed to open %s, closed/reset while idle %s/%s), RSS %6.1f -> %6.1f MiB = %s KiB/conn, heap %s KiB/conn, idle CPU %s%% of a core, open %s us/conn, released in %s s' \
     "$c" "$n" "${f[4]}" "${f[3]}" "${f[5]}" "$((f[7] + f[10] + f[24]))" "$((f[8] + f[9] + f[11] + f[25]))" "$(awk -v k="$rb" 'BEGIN { print k / 1024 }')" \
-    "$(awk -v k="$ro" 'BEGIN { print k / 1024 }')" "${f[17]}" "${f[20]}" "${f[23]}" "${f[14]}")"
-  sleep 1   # the proxy closes them; the next run's "before" starts from a settled process
+    "$(awk -v k="$ro" 'BEGIN { print k / 1024 }')" "${f[17]}" "${f[20]}" "${f[23]}" "${f[14]}" "$release")"
   return 0
 }
 
@@ -1188,7 +1198,7 @@ IDLE_CSV=$OUT_DIR/idle.csv
 IDLE_SECS=0
 if ((IDLE_MAX > 0)); then
   START_TS=$(date +%s)
-  echo "rep,case,target,requested,open_at_end,failed_to_open,err_detail,closed_during_hold,reset_during_hold,data_during_hold,closed_at_check,reset_at_check,resumed,open_secs,open_cpu_us_per_conn,rss_before_kib,rss_open_kib,rss_kib_per_conn,heap_before_kib,heap_open_kib,heap_kib_per_conn,hold_secs,idle_cpu_ms,idle_cpu_pct,closed_while_opening,reset_while_opening" >"$IDLE_CSV"
+  echo "rep,case,target,requested,open_at_end,failed_to_open,err_detail,closed_during_hold,reset_during_hold,data_during_hold,closed_at_check,reset_at_check,resumed,open_secs,open_cpu_us_per_conn,rss_before_kib,rss_open_kib,rss_kib_per_conn,heap_before_kib,heap_open_kib,heap_kib_per_conn,hold_secs,idle_cpu_ms,idle_cpu_pct,closed_while_opening,reset_while_opening,release_secs" >"$IDLE_CSV"
   for ((rep = 1; rep <= IDLE_REPS; rep++)); do
     for c in $CASES; do
       idle_params "$c" || continue
@@ -1285,6 +1295,7 @@ REPORT=$OUT_DIR/results.md
     echo "before opening, RSS open = at the end of the hold; RSS KiB/conn = the difference per connection open at the end. Heap KiB/conn (JVM):"
     echo "live heap after a full GC (jcmd GC.run) with them open minus before. CPU while idle = the proxy's CPU over the last ${IDLE_HOLD}s."
     echo "CPU to open = the proxy's CPU from the first connect until all were open, per connection (TLS handshake + one request)."
+    echo "Released in = seconds from the client closing them all until the proxy holds fewer than 16 (ss; > = still more after 60 s)."
     echo
     idle_table "$IDLE_CSV"
   fi
