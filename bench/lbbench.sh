@@ -76,7 +76,7 @@
 #   tools/idleconn.c (one request each, at most IDLE_OPEN_CONC [128] opening at a time,
 #   all within IDLE_OPEN_TIMEOUT [60] s) and held idle for IDLE_SETTLE [2] + IDLE_HOLD [5]
 #   s: RSS before and with them open, KiB per connection, CPU over the last IDLE_HOLD s,
-#   how many stayed open; after the measured reps, IDLE_REPS [1] times, into
+#   how many stayed open; after the measured reps and the profiles, IDLE_REPS [1] times, into
 #   OUT_DIR/idle.csv and a table of their own
 
 set -u -o pipefail
@@ -1242,7 +1242,7 @@ REPORT=$OUT_DIR/results.md
   fi
   if ((IDLE_MAX > 0)); then
     echo "- idle cases: tools/idleconn opens the connections (at most $IDLE_OPEN_CONC at a time, one GET / each; TLS: one full handshake, then resumed ones)"
-    echo "  and holds them idle for ${IDLE_SETTLE}+${IDLE_HOLD}s, after the measured reps, $IDLE_REPS time(s) per target; wall time ${IDLE_SECS}s"
+    echo "  and holds them idle for ${IDLE_SETTLE}+${IDLE_HOLD}s, after the measured reps and the profiles, $IDLE_REPS time(s) per target; wall time ${IDLE_SECS}s"
   fi
   echo
   echo "### Smoke tests"
