@@ -62,8 +62,22 @@
 #   CPU with setitimer, so native code (OpenSSL, the JVM, GC, libc) and the time spent in
 #   system calls (charged to the calling frame) are in the profile; collapsed stacks go to
 #   OUT_DIR/profile-<case>-<target>.collapsed, summarised by tools/collapsed-summary.py
+#   SLUICE_EXTRA [] more Sluice processes, one target each, on the proxy CPUs:
+#   "name=http_port,https_port,config ..."; SLUICE_SIDECARS [] Sluice processes that are
+#   no target, on the load CPUs, started first (a cluster peer): "name=http_port,config";
+#   their CPU per request of every run is in the CSV (sidecar_us_per_req).
+#   SLUICE_ADMIN [] "name=http://admin ...": admin APIs read (GET /api/v1/cluster) before
+#   and after every run of that target and at the end: sessions replicated per run
+#   (repl_sent by the target, repl_recv by the sidecars) and a cluster table in the
+#   report, with CPU per request divided by CLUSTER_BASE's (the same without a cluster)
 #   Case names: <http|tls|h2>-<1k|64k>, tls-newconn (full TLS handshake per request,
-#   tools/tlsnewconn.c), tls-resume (resumed handshake per request), http-newconn
+#   tools/tlsnewconn.c), tls-resume (resumed handshake per request), http-newconn,
+#   idle-<N>k and idle-tls-<N>k: N x 1000 kept-alive connections opened by
+#   tools/idleconn.c (one request each, at most IDLE_OPEN_CONC [128] opening at a time,
+#   all within IDLE_OPEN_TIMEOUT [60] s) and held idle for IDLE_SETTLE [2] + IDLE_HOLD [5]
+#   s: RSS before and with them open, KiB per connection, CPU over the last IDLE_HOLD s,
+#   how many stayed open; after the measured reps and the profiles, IDLE_REPS [1] times, into
+#   OUT_DIR/idle.csv and a table of their own
 
 set -u -o pipefail
 export LC_ALL=C
@@ -106,6 +120,15 @@ PROFILE=${PROFILE:-}
 PROFILE_SECS=${PROFILE_SECS:-20}
 PROFILER=${PROFILER:-jfr}
 ASYNC_PROFILER_LIB=${ASYNC_PROFILER_LIB:-}
+SLUICE_EXTRA=${SLUICE_EXTRA:-}
+SLUICE_SIDECARS=${SLUICE_SIDECARS:-}
+SLUICE_ADMIN=${SLUICE_ADMIN:-}
+CLUSTER_BASE=${CLUSTER_BASE:-}
+IDLE_HOLD=${IDLE_HOLD:-5}
+IDLE_SETTLE=${IDLE_SETTLE:-2}
+IDLE_REPS=${IDLE_REPS:-1}
+IDLE_OPEN_CONC=${IDLE_OPEN_CONC:-128}
+IDLE_OPEN_TIMEOUT=${IDLE_OPEN_TIMEOUT:-60}   # below Sluice's idle-timeout (75 s): the first ones must not expire while the last open
 
 BACKEND1_PORT=18081 BACKEND2_PORT=18082 BACKEND_TLS_PORT=18443
 NGINX_HTTP=28080    NGINX_HTTPS=28443
@@ -276,13 +299,67 @@ median_tables() { # csv "cases" "targets" " subjects " -> markdown tables of med
   ' "$1"
 }
 
+idle_table() { # idle.csv -> markdown table, one row per run
+  awk -F, '
+    NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+    { rows++
+      if (rows == 1) {
+        print "| case | target | open at end / opened | failed to open | closed / reset while idle | RSS before MiB | RSS open MiB | RSS KiB/conn | heap KiB/conn | CPU while idle, % of a core | CPU to open, us/conn | TLS resumed | released in s |"
+        print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" }
+      opened = $h["requested"] - $h["failed_to_open"]
+      fl = $h["failed_to_open"] + 0; fld = (fl > 0) ? fl " (" $h["err_detail"] ")" : "0"
+      cl = $h["closed_during_hold"] + $h["closed_at_check"] + (("closed_while_opening" in h) ? $h["closed_while_opening"] : 0)
+      rs = $h["reset_during_hold"] + $h["reset_at_check"] + $h["data_during_hold"] + (("reset_while_opening" in h) ? $h["reset_while_opening"] : 0)
+      printf "| %s | %s | %d / %d%s | %s | %d / %d | %.1f | %.1f | %s | %s | %.2f | %s | %s | %s |\n", $h["case"], $h["target"],
+        $h["open_at_end"], opened, ($h["open_at_end"] < $h["requested"] ? " **of " $h["requested"] "**" : ""), fld, cl, rs,
+        $h["rss_before_kib"] / 1024, $h["rss_open_kib"] / 1024, $h["rss_kib_per_conn"], $h["heap_kib_per_conn"],
+        $h["idle_cpu_pct"], $h["open_cpu_us_per_conn"], ($h["case"] ~ /tls/ ? $h["resumed"] : "-"),
+        (("release_secs" in h) ? $h["release_secs"] : "-") }
+    END { if (!rows) print "(no idle runs)" }' "$1"
+}
+
+cluster_table() { # runs.csv base-target -> markdown: targets with replication figures beside the base
+  awk -F, -v base="$2" '
+    function med(key, col,   n, i, j, t, v) {
+      n = cnt[key]; for (i = 1; i <= n; i++) v[i] = val[key, col, i] + 0
+      for (i = 2; i <= n; i++) { t = v[i]; j = i - 1; while (j >= 1 && v[j] > t) { v[j + 1] = v[j]; j-- } v[j + 1] = t }
+      if (n == 0) return 0; return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+    NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; if (!("repl_sent" in h)) exit; next }
+    $h["phase"] == "meas" && $h["final"] == 1 && ($h["target"] == base || $h["repl_sent"] != "-") {
+      k = $h["case"] SUBSEP $h["target"]; n = ++cnt[k]
+      if (!(($h["case"]) in seenc)) { seenc[$h["case"]] = 1; C[++nc] = $h["case"] }
+      if (!(($h["target"]) in seent)) { seent[$h["target"]] = 1; T[++nt] = $h["target"] }
+      rq = $h["requests"] + 0
+      val[k, "rps", n] = $h["rps"]; val[k, "us", n] = $h["proxy_us_per_req"]; val[k, "side", n] = $h["sidecar_us_per_req"]
+      val[k, "sent", n] = (rq > 0 && $h["repl_sent"] != "-") ? $h["repl_sent"] / rq : 0
+      val[k, "recv", n] = (rq > 0 && $h["repl_recv"] != "-") ? $h["repl_recv"] / rq : 0
+      hasrepl[k] = ($h["repl_sent"] != "-") }
+    END {
+      if (!nt) exit
+      print "| case | target | req/s | CPU us/req | / " base " | sessions sent per request | received by the peer per request | peer CPU us/req |"
+      print "|---|---|---:|---:|---:|---:|---:|---:|"
+      for (a = 1; a <= nc; a++) for (b = 1; b <= nt; b++) { k = C[a] SUBSEP T[b]; if (!(k in cnt)) continue
+        kb = C[a] SUBSEP base; r = ((kb in cnt) && med(kb, "us") > 0) ? sprintf("%.2f", med(k, "us") / med(kb, "us")) : "-"
+        printf "| %s | %s | %.0f | %.1f | %s | %s | %s | %s |\n", C[a], T[b], med(k, "rps"), med(k, "us"), r,
+          hasrepl[k] ? sprintf("%.3f", med(k, "sent")) : "-", hasrepl[k] ? sprintf("%.3f", med(k, "recv")) : "-",
+          hasrepl[k] ? sprintf("%.1f", med(k, "side")) : "-" } }' "$1"
+}
+
 if [[ -n $REPORT_CSV ]]; then   # --report: median tables again from a runs.csv (e.g. an older run)
   [[ -s $REPORT_CSV ]] || die "no such file: $REPORT_CSV"
   r_cases=$(awk -F, 'NR > 1 && $1 == "meas" && !s[$3]++ { printf "%s ", $3 }' "$REPORT_CSV")
   r_targets=$(awk -F, 'NR > 1 && $1 == "meas" && !s[$4]++ { printf "%s ", $4 }' "$REPORT_CSV")
   r_subjects=" "
-  for t in $r_targets; do case $t in direct|nginx|haproxy|apache) ;; *) r_subjects+="$t " ;; esac; done
-  median_tables "$REPORT_CSV" "$r_cases" "$r_targets" "$r_subjects"
+  for t in $r_targets; do case $t in direct|nginx|haproxy|apache|sluice-learn|sluice-cluster) ;; *) r_subjects+="$t " ;; esac; done
+  [[ -n $r_cases ]] && median_tables "$REPORT_CSV" "$r_cases" "$r_targets" "$r_subjects"
+  if [[ -n $(cluster_table "$REPORT_CSV" "${CLUSTER_BASE:-sluice-learn}") ]]; then
+    echo; echo "Cluster: CPU per request with learned-session replication on and off"; echo
+    cluster_table "$REPORT_CSV" "${CLUSTER_BASE:-sluice-learn}"
+  fi
+  if [[ -s $(dirname "$REPORT_CSV")/idle.csv ]]; then
+    echo; echo "Idle connections ($(dirname "$REPORT_CSV")/idle.csv)"; echo
+    idle_table "$(dirname "$REPORT_CSV")/idle.csv"
+  fi
   exit 0
 fi
 
@@ -314,6 +391,25 @@ else
 fi
 CLK_TCK=$(getconf CLK_TCK)
 
+idle_params() { # case -> sets I_SCHEME I_CONNS; 1 if not an idle-* case
+  [[ $1 =~ ^idle-(tls-)?([0-9]+)k$ ]] || return 1
+  I_SCHEME=http; [[ -n ${BASH_REMATCH[1]} ]] && I_SCHEME=https
+  I_CONNS=$((BASH_REMATCH[2] * 1000))
+}
+# The idle-* cases hold thousands of connections in one client and in each proxy: every
+# process started here inherits this shell's open-file limit, raised to the hard limit.
+hard=$(ulimit -Hn)
+[[ $hard == unlimited ]] && hard=1048576
+ulimit -Sn "$hard" 2>/dev/null
+IDLE_MAX=0
+for c in $CASES; do idle_params "$c" && ((I_CONNS > IDLE_MAX)) && IDLE_MAX=$I_CONNS; done
+if ((IDLE_MAX > 0 && $(ulimit -Sn) < IDLE_MAX + 512)); then
+  die "open-file limit $(ulimit -Sn) (hard $(ulimit -Hn)) is too low for the $IDLE_MAX connections of the idle cases; raise it (ulimit -Hn, or limits.conf) or leave those cases out of CASES"
+fi
+# NGINX worker_connections and HAProxy maxconn (templates/); Sluice's limits come from its config
+MAXCONN=${MAXCONN:-16384}
+((IDLE_MAX + 1024 <= MAXCONN)) || die "MAXCONN=$MAXCONN leaves too little room for the $IDLE_MAX idle connections (raise MAXCONN, and run.sh's SLUICE_MAX_CONNECTIONS)"
+
 # ---------------------------------------------------------------- process control
 WORK=$(mktemp -d "$WORK_PARENT/lbbench.XXXXXX") || die "mktemp failed"
 chmod 755 "$WORK"
@@ -322,6 +418,8 @@ mkdir -p "$OUT_DIR" "$WORK/out" "$WORK/bin"
 RUNLOG=$OUT_DIR/run.log
 
 STARTED=()          # master pids started by us (in start order)
+SIDECARS=()         # Sluice processes that are no target (SLUICE_SIDECARS), by name
+SLUICE_PROCS=()     # Sluice processes that serve targets: the main one, then SLUICE_EXTRA
 declare -A PID_OF=()
 LOADGEN_PID=
 RSS_PID=            # resident-memory sampler (a subshell of this script) during a run
@@ -365,8 +463,10 @@ cleanup() {
   local i
   for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do kill_tree "${STARTED[i]}"; done
   mkdir -p "$OUT_DIR/logs"
-  for f in backend/error.log nginx-lb/error.log haproxy/stdout.log apache/error.log \
-           backend/stdout.log nginx-lb/stdout.log apache/stdout.log sluice/stdout.log; do
+  local logs=(backend/error.log nginx-lb/error.log haproxy/stdout.log apache/error.log
+              backend/stdout.log nginx-lb/stdout.log apache/stdout.log) name
+  for name in "${SIDECARS[@]}" "${SLUICE_PROCS[@]}"; do logs+=("$name/stdout.log"); done
+  for f in "${logs[@]}"; do
     [[ -s $WORK/$f ]] && cp "$WORK/$f" "$OUT_DIR/logs/${f//\//_}" 2>/dev/null
   done
   if [[ $KEEP_WORK == 1 ]]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
@@ -395,9 +495,14 @@ wait_port() { # port [tls]
   done
   return 1
 }
+wait_jvm() { # port [tls]: a JVM target, which may take longer than wait_port allows
+  local scheme=http
+  [[ ${2:-} == tls ]] && scheme=https
+  wait_http "$scheme://127.0.0.1:$1/" "$EXT_READY_WAIT"
+}
 render() { # template out
   sed -e "s|@WORK@|$WORK|g" -e "s|@CERT@|$CERT|g" -e "s|@KEY@|$KEY|g" -e "s|@PEM@|$PEM|g" \
-      -e "s|@PROXY_WORKERS@|$PROXY_WORKERS|g" -e "s|@BACKEND_WORKERS@|$BACKEND_WORKERS|g" \
+      -e "s|@PROXY_WORKERS@|$PROXY_WORKERS|g" -e "s|@BACKEND_WORKERS@|$BACKEND_WORKERS|g" -e "s|@MAXCONN@|$MAXCONN|g" \
       -e "s|@BACKEND1_PORT@|$BACKEND1_PORT|g" -e "s|@BACKEND2_PORT@|$BACKEND2_PORT|g" \
       -e "s|@BACKEND_TLS_PORT@|$BACKEND_TLS_PORT|g" \
       -e "s|@NGINX_HTTP@|$NGINX_HTTP|g" -e "s|@NGINX_HTTPS@|$NGINX_HTTPS|g" \
@@ -407,8 +512,15 @@ render() { # template out
 }
 
 # ---------------------------------------------------------------- targets
-T_NAME=() T_HTTP=() T_HTTPS=() T_PREFIX=() T_KIND=() T_H2=()
-add_target() { T_NAME+=("$1"); T_HTTP+=("$2"); T_HTTPS+=("$3"); T_PREFIX+=("$4"); T_KIND+=("$5"); T_H2+=(1); }
+# T_PROC: the process a JVM target belongs to (key of PID_OF); T_IDLE: 1 if the idle-*
+# cases run against the target (not the direct backend, not the SLUICE_EXTRA processes,
+# which exist for their own comparison)
+T_NAME=() T_HTTP=() T_HTTPS=() T_PREFIX=() T_KIND=() T_H2=() T_PROC=() T_IDLE=()
+add_target() { # name http https prefix kind [process [idle]]
+  T_NAME+=("$1"); T_HTTP+=("$2"); T_HTTPS+=("$3"); T_PREFIX+=("$4"); T_KIND+=("$5"); T_H2+=(1)
+  T_PROC+=("${6:-$1}"); T_IDLE+=("${7:-1}"); [[ $5 == direct ]] && T_IDLE[-1]=0; return 0
+}
+declare -A SLUICE_CONF_OF=()
 for b in $BUILTIN; do
   case $b in
     direct)  add_target direct  "$BACKEND1_PORT" "$BACKEND_TLS_PORT" "" direct ;;
@@ -419,7 +531,14 @@ for b in $BUILTIN; do
       for s in $SLUICE_TARGETS; do
         IFS=, read -r hp sp <<<"${s#*=}"
         [[ $s == *=* && -n $hp ]] || die "bad SLUICE_TARGETS entry '$s' (want name=http_port,https_port)"
-        add_target "${s%%=*}" "$hp" "${sp:--}" "" jvm
+        add_target "${s%%=*}" "$hp" "${sp:--}" "" jvm sluice
+      done
+      SLUICE_PROCS+=(sluice); SLUICE_CONF_OF[sluice]=$SLUICE_CONF
+      for s in $SLUICE_EXTRA; do
+        IFS=, read -r hp sp cf <<<"${s#*=}"
+        [[ $s == *=* && -n $hp && -s $cf ]] || die "bad SLUICE_EXTRA entry '$s' (want name=http_port,https_port,config)"
+        add_target "${s%%=*}" "$hp" "${sp:--}" "" jvm "${s%%=*}" 0
+        SLUICE_PROCS+=("${s%%=*}"); SLUICE_CONF_OF[${s%%=*}]=$cf
       done ;;
     *) die "unknown built-in target '$b'" ;;
   esac
@@ -489,23 +608,44 @@ if [[ " $BUILTIN " == *" apache "* ]]; then
   start_bg apache "$PROXY_CPUS" "$WORK/apache/stdout.log" \
     apache2 -d "$WORK/apache" -f "$WORK/apache/httpd.conf" -DFOREGROUND
 fi
-if [[ " $BUILTIN " == *" sluice "* ]]; then
-  # started after the backends, so that no member is ejected before they listen;
+start_sluice() { # name cpus config: one Sluice process, pid in PID_OF[name], log in WORK/name/stdout.log
   # -Dlbbench.work marks the process as ours for kill_tree
-  mkdir -p "$WORK/sluice"
-  read -ra sluice_opts <<<"$SLUICE_JAVA_OPTS"
-  "$SLUICE_JAVA" -jar "$SLUICE_JAR" check -c "$SLUICE_CONF" >"$WORK/sluice/check.log" 2>&1 ||
-    { cat "$WORK/sluice/check.log" >&2; die "sluice check failed for $SLUICE_CONF"; }
-  start_bg sluice "$PROXY_CPUS" "$WORK/sluice/stdout.log" \
-    "$SLUICE_JAVA" "${sluice_opts[@]}" "-Dlbbench.work=$WORK" -jar "$SLUICE_JAR" run -c "$SLUICE_CONF"
-  log "sluice: pid ${PID_OF[sluice]}: $SLUICE_JAVA $SLUICE_JAVA_OPTS -jar $SLUICE_JAR run -c $SLUICE_CONF"
+  local name=$1 cpus=$2 conf=$3 opts
+  mkdir -p "$WORK/$name"
+  read -ra opts <<<"$SLUICE_JAVA_OPTS"
+  "$SLUICE_JAVA" -jar "$SLUICE_JAR" check -c "$conf" >"$WORK/$name/check.log" 2>&1 ||
+    { cat "$WORK/$name/check.log" >&2; die "sluice check failed for $conf"; }
+  start_bg "$name" "$cpus" "$WORK/$name/stdout.log" \
+    "$SLUICE_JAVA" "${opts[@]}" "-Dlbbench.work=$WORK" -jar "$SLUICE_JAR" run -c "$conf"
+  log "$name: pid ${PID_OF[$name]} on CPU $cpus: $SLUICE_JAVA $SLUICE_JAVA_OPTS -jar $SLUICE_JAR run -c $conf"
+}
+wait_http() { # url seconds: until it answers at all (a JVM, a cluster join, take a while)
+  local k
+  for ((k = 0; k < $2 * 4; k++)); do
+    [[ $(curl -sk -o /dev/null -w '%{http_code}' --max-time 1 "$1") != 000 ]] && return 0
+    sleep 0.25
+  done
+  return 1
+}
+if [[ " $BUILTIN " == *" sluice "* ]]; then
+  # started after the backends, so that no member is ejected before they listen; the
+  # sidecars (a cluster peer) first, so that the measured process joins a running cluster
+  for s in $SLUICE_SIDECARS; do
+    IFS=, read -r hp cf <<<"${s#*=}"
+    [[ $s == *=* && -n $hp && -s $cf ]] || die "bad SLUICE_SIDECARS entry '$s' (want name=http_port,config)"
+    start_sluice "${s%%=*}" "$LOAD_CPUS" "$cf"
+    SIDECARS+=("${s%%=*}")
+    wait_http "http://127.0.0.1:$hp/" "$EXT_READY_WAIT" || die "${s%%=*} did not come up (see $OUT_DIR/logs)"
+  done
+  for name in "${SLUICE_PROCS[@]}"; do start_sluice "$name" "$PROXY_CPUS" "${SLUICE_CONF_OF[$name]}"; done
 fi
 for ((i = 0; i < ${#T_NAME[@]}; i++)); do
   [[ ${T_KIND[i]} == builtin || ${T_KIND[i]} == jvm ]] || continue
-  if [[ ${T_HTTP[i]} != - ]]; then wait_port "${T_HTTP[i]}" || die "${T_NAME[i]} did not come up"; fi
-  if [[ ${T_HTTPS[i]} != - ]]; then wait_port "${T_HTTPS[i]}" tls || die "${T_NAME[i]} did not come up"; fi
+  w=wait_port; [[ ${T_KIND[i]} == jvm ]] && w=wait_jvm
+  if [[ ${T_HTTP[i]} != - ]]; then $w "${T_HTTP[i]}" || die "${T_NAME[i]} did not come up"; fi
+  if [[ ${T_HTTPS[i]} != - ]]; then $w "${T_HTTPS[i]}" tls || die "${T_NAME[i]} did not come up"; fi
 done
-[[ " $BUILTIN " == *" sluice "* ]] && sed 's/^/    sluice: /' "$WORK/sluice/stdout.log" >&2
+for name in "${SIDECARS[@]}" "${SLUICE_PROCS[@]}"; do sed "s/^/    $name: /" "$WORK/$name/stdout.log" >&2; done
 
 # pids whose CPU is attributed to a target ("proxy CPU"); external: listener owner
 T_PID=()
@@ -513,7 +653,7 @@ for ((i = 0; i < ${#T_NAME[@]}; i++)); do
   case ${T_KIND[i]} in
     direct) T_PID+=("${PID_OF[backend]}") ;;
     builtin) T_PID+=("${PID_OF[${T_NAME[i]}]}") ;;
-    jvm) T_PID+=("${PID_OF[sluice]}") ;;
+    jvm) T_PID+=("${PID_OF[${T_PROC[i]}]}") ;;
     external)
       p=$(ss -ltnpH "sport = :${T_HTTP[i]}" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
       [[ -z $p && ${T_HTTPS[i]} != - ]] &&
@@ -616,6 +756,19 @@ if [[ ! -x $TLSNEW || $SCRIPT_DIR/tools/tlsnewconn.c -nt $TLSNEW ]]; then
   }
 fi
 
+# idle-* cases: the client holding the connections; in WORK/bin, so that kill_tree knows it as ours
+IDLECONN=
+if ((IDLE_MAX > 0)); then
+  IDLECONN=${TMPDIR:-/tmp}/lbbench-idleconn
+  if [[ ! -x $IDLECONN || $SCRIPT_DIR/tools/idleconn.c -nt $IDLECONN ]]; then
+    cc -O2 -o "$IDLECONN" "$SCRIPT_DIR/tools/idleconn.c" -lssl -lcrypto 2>"$WORK/out/cc-idle.log" || {
+      IDLECONN=""
+      log "WARNING: cannot build tools/idleconn (need cc + libssl-dev): the idle cases are skipped"
+    }
+  fi
+  [[ -n $IDLECONN ]] && cp "$IDLECONN" "$WORK/bin/idleconn"
+fi
+
 # per CPU: name busy(incl. irq+softirq) total steal user+nice+system
 cpu_sample() { awk '/^cpu[0-9]/ {printf "%s %d %d %d %d ", $1, $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8+$9, $9, $2+$3+$4}' /proc/stat; }
 expand_cpus() { # "0-1,3" -> " cpu0 cpu1 cpu3 "
@@ -699,7 +852,21 @@ to_ms() { awk -v v="$1" 'BEGIN { u = v; sub(/^[0-9.]+/, "", u); x = v + 0
   printf "%.3f", x }'; }
 
 CSV=$OUT_DIR/runs.csv
-echo "phase,rep,case,target,attempt,tool,rps,p50_ms,p99_ms,requests,errors,err_detail,cpu_busy,steal_pct,proxy_cpu_pct,backend_cpu_pct,loadgen_cpu_pct,other_cpu_pct,proxy_us_per_req,elapsed_s,other_split,rss_mib,final" >"$CSV"
+echo "phase,rep,case,target,attempt,tool,rps,p50_ms,p99_ms,requests,errors,err_detail,cpu_busy,steal_pct,proxy_cpu_pct,backend_cpu_pct,loadgen_cpu_pct,other_cpu_pct,proxy_us_per_req,elapsed_s,other_split,rss_mib,sidecar_us_per_req,repl_sent,repl_recv,final" >"$CSV"
+
+sidecar_ticks() { local n t=0; for n in "${SIDECARS[@]}"; do t=$((t + $(tree_ticks "${PID_OF[$n]}"))); done; echo "$t"; }
+admin_of() { local a; for a in $SLUICE_ADMIN; do [[ ${a%%=*} == "$1" ]] && { echo "${a#*=}"; return; }; done; }
+cluster_field() { # name field: a counter of GET /api/v1/cluster of that process, empty without one
+  local url; url=$(admin_of "$1"); [[ -n $url ]] || return 0
+  curl -s --max-time 2 "$url/api/v1/cluster" | grep -o "\"$2\":[0-9]*" | head -1 | cut -d: -f2
+}
+repl_counts() { # target -> "sent received": the target's sessions sent, the sidecars' received
+  local sent rcv=0 n x
+  sent=$(cluster_field "$1" sent)
+  [[ -n $sent ]] || { echo "- 0"; return; }
+  for n in "${SIDECARS[@]}"; do x=$(cluster_field "$n" received); rcv=$((rcv + ${x:-0})); done
+  echo "${sent:--} $rcv"
+}
 
 case_params() { # case -> sets C_TOOL C_SCHEME C_PATH C_CONNS C_CLOSE C_RESUME
   local proto=${1%%-*} kind=${1#*-}
@@ -744,13 +911,14 @@ run_one() { # idx case rep phase duration attempt
       ((C_RESUME)) && cmd+=(-r)
       cmd+=("$url") ;;
   esac
-  local c0 p0 b0 f0 t0 c1 p1 b1 f1 t1 rss=-
+  local c0 p0 b0 f0 t0 c1 p1 b1 f1 t1 rss=- s0 s1 r0 r1
+  r0=$(repl_counts "$n")
   RSS_PID=
   if [[ $phase == meas && ${T_KIND[i]} != direct && -n ${T_PID[i]} ]]; then
     rss_sampler "${T_PID[i]}" "$out.rss" &
     RSS_PID=$!
   fi
-  c0=$(cpu_sample); p0=$(tree_ticks "${T_PID[i]}"); b0=$(tree_ticks "${PID_OF[backend]}"); f0=$(foreign_ticks)
+  c0=$(cpu_sample); p0=$(tree_ticks "${T_PID[i]}"); b0=$(tree_ticks "${PID_OF[backend]}"); f0=$(foreign_ticks); s0=$(sidecar_ticks)
   t0=$(date +%s%N)
   if [[ $PIN == 1 ]]; then taskset -c "$LOAD_CPUS" "${NICE_CMD[@]}" "$WORK/bin/timed.sh" "$out" "$tf" "${cmd[@]}" &
   else "${NICE_CMD[@]}" "$WORK/bin/timed.sh" "$out" "$tf" "${cmd[@]}" &
@@ -763,7 +931,10 @@ run_one() { # idx case rep phase duration attempt
     kill -TERM "$RSS_PID" 2>/dev/null; wait "$RSS_PID" 2>/dev/null; RSS_PID=
     rss=$(awk '{ printf "%.0f", $1 / 1024 }' "$out.rss" 2>/dev/null); rss=${rss:--}
   fi
-  c1=$(cpu_sample); p1=$(tree_ticks "${T_PID[i]}"); b1=$(tree_ticks "${PID_OF[backend]}"); f1=$(foreign_ticks)
+  c1=$(cpu_sample); p1=$(tree_ticks "${T_PID[i]}"); b1=$(tree_ticks "${PID_OF[backend]}"); f1=$(foreign_ticks); s1=$(sidecar_ticks)
+  # replication runs in batches (every 20 ms): the last one is out after a moment
+  [[ ${r0%% *} != - ]] && sleep 0.3
+  r1=$(repl_counts "$n")
   [[ $phase == warm ]] && { rm -f "$out.log"; return 0; }
 
   local el; el=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')
@@ -808,7 +979,10 @@ run_one() { # idx case rep phase duration attempt
   # the load CPUs minus backend and load generator, and of the proxy CPUs minus the proxy;
   # only the CPUs this run uses count (direct runs leave the proxy CPU idle).  PIN=0: whole box.
   local pc bc lc oc us osplit
-  read -r pc bc lc oc us osplit < <(awk -v el="$el" -v hz="$CLK_TCK" -v p="$((p1 - p0))" -v b="$((b1 - b0))" -v f="$((${f1%% *} - ${f0%% *}))" \
+  local sus=- rsent=- rrecv=-
+  ((${#SIDECARS[@]})) && ((reqs > 0)) && sus=$(awk -v t="$((s1 - s0))" -v hz="$CLK_TCK" -v r="$reqs" 'BEGIN { printf "%.1f", 1e6 * t / hz / r }')
+  if [[ ${r0%% *} != - && ${r1%% *} != - ]]; then rsent=$((${r1%% *} - ${r0%% *})); rrecv=$((${r1#* } - ${r0#* })); fi
+  read -r pc bc lc oc us osplit < <(awk -v el="$el" -v hz="$CLK_TCK" -v p="$((p1 - p0))" -v b="$((b1 - b0))" -v sc="$((s1 - s0))" -v f="$((${f1%% *} - ${f0%% *}))" \
       -v lg="${lg:-0}" -v reqs="$reqs" -v direct="$([[ ${T_KIND[i]} == direct ]] && echo 1 || echo 0)" -v havep="${T_PID[i]:+1}" \
       -v pin="$PIN" -v a="$c0" -v z="$c1" -v lset="$LOAD_SET" -v pset="$PROXY_SET" 'BEGIN {
       pc = (direct || !havep) ? "-" : sprintf("%.0f", 100 * p / hz / el)
@@ -817,21 +991,90 @@ run_one() { # idx case rep phase duration attempt
         n = split(a, x, " "); split(z, y, " "); ul = 0; up = 0
         for (i = 1; i <= n; i += 5) { d = y[i + 4] - x[i + 4]
           if (index(lset, " " x[i] " ")) ul += d; else if (index(pset, " " x[i] " ")) up += d }
-        o0 = ul - (direct ? 0 : b) - lg * hz; if (direct) o0 -= p
+        o0 = ul - (direct ? 0 : b) - sc - lg * hz; if (direct) o0 -= p
         o1 = up - ((direct || !havep) ? 0 : p)
         if (o0 < 0) o0 = 0; if (o1 < 0) o1 = 0
         f = o0 + ((direct || !havep) ? 0 : o1)
         split_ = sprintf("%.0f/%.0f", 100 * o0 / hz / el, 100 * o1 / hz / el)
       } else { if (f < 0) f = 0; split_ = "-" }
       printf "%s %.0f %.0f %.0f %s %s\n", pc, 100 * b / hz / el, 100 * lg / el, 100 * f / hz / el, us, split_ }')
-  echo "$phase,$rep,$c,$n,$attempt,$C_TOOL,$rps,$p50,$p99,$reqs,$errs,$detail,$cpu_busy,$steal,$pc,$bc,$lc,$oc,$us,$el,$osplit,$rss,1" >>"$CSV"
+  echo "$phase,$rep,$c,$n,$attempt,$C_TOOL,$rps,$p50,$p99,$reqs,$errs,$detail,$cpu_busy,$steal,$pc,$bc,$lc,$oc,$us,$el,$osplit,$rss,$sus,$rsent,$rrecv,1" >>"$CSV"
   LAST_OTHER=$oc
   log "$(printf '%-12s %-11s rep%s: %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  err %-5s cpu%% %-7s proxy %3s%% %6s us/req rss %4s MiB other %3s%% (%s)' \
-    "$c" "$n" "$rep" "$rps" "$p50" "$p99" "$errs" "$cpu_busy" "$pc" "$us" "$rss" "$oc" "$osplit")"
+    "$c" "$n" "$rep" "$rps" "$p50" "$p99" "$errs" "$cpu_busy" "$pc" "$us" "$rss" "$oc" "$osplit")$([[ $rsent != - ]] && echo " replicated: $rsent sessions sent, $rrecv received (peer $sus us/req)")"
   if ((errs > 0)) && [[ ${T_KIND[i]} == jvm ]]; then
     log "  $n had $errs errors ($detail) in $c rep $rep ($phase); load generator said:"
     grep -iE 'error|fail|non-2xx|status codes|timeout' "$out" | head -5 | sed 's/^/      /' >&2
   fi
+  return 0
+}
+
+heap_used_kib() { # pid: a JVM's live heap after a full GC (jcmd GC.run, GC.heap_info), KiB
+  local run=()
+  [[ $PIN == 1 ]] && run=(taskset -c "$LOAD_CPUS")
+  "${run[@]}" jcmd "$1" GC.run >/dev/null 2>&1
+  "${run[@]}" jcmd "$1" GC.heap_info 2>/dev/null |
+    awk '{ for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v); print v + 0; exit } }'
+}
+run_idle() { # idx case rep: one idle-* run, one line in idle.csv
+  local i=$1 c=$2 rep=$3 n=${T_NAME[i]} pid=${T_PID[i]} port
+  idle_params "$c" || return 2
+  [[ $I_SCHEME == http ]] && port=${T_HTTP[i]} || port=${T_HTTPS[i]}
+  [[ $port == - || -z $pid ]] && return 3
+  [[ -n $IDLECONN ]] || { log "idle: no tools/idleconn (see $WORK/out/cc-idle.log): $c skipped"; return 3; }
+  local url="$I_SCHEME://127.0.0.1:$port${T_PREFIX[i]}/" out=$WORK/out/idle-$rep-$c-$n.txt
+  local hb=- ho=- rb ro p0 p1 p3 po t0 t1 t3 run=()
+  [[ $PIN == 1 ]] && run=(taskset -c "$LOAD_CPUS")
+  [[ ${T_KIND[i]} == jvm ]] && hb=$(heap_used_kib "$pid")
+  rb=$(tree_rss_kib "$pid")
+  p0=$(tree_ticks "$pid"); t0=$(date +%s%N)
+  "${run[@]}" "${NICE_CMD[@]}" "$WORK/bin/idleconn" -n "$I_CONNS" -c "$IDLE_OPEN_CONC" -T "$IDLE_OPEN_TIMEOUT" "$url" >"$out" 2>&1 &
+  LOADGEN_PID=$!
+  until grep -q '^ready' "$out" 2>/dev/null || ! is_alive "$LOADGEN_PID"; do sleep 0.2; done
+  p1=$(tree_ticks "$pid"); t1=$(date +%s%N); po=$((p1 - p0))
+  if ! grep -q '^ready' "$out"; then
+    wait "$LOADGEN_PID"; LOADGEN_PID=
+    log "idle: $c on $n: idleconn ended before its connections were open:"; head -5 "$out" | sed 's/^/      /' >&2
+    return 1
+  fi
+  # the hold: nothing is sent; after IDLE_SETTLE s (work left over from opening them: JIT,
+  # GC, deferred frees), the proxy's CPU over IDLE_HOLD s and its memory with all of them open
+  sleep "$IDLE_SETTLE"
+  p1=$(tree_ticks "$pid"); t1=$(date +%s%N)
+  sleep "$IDLE_HOLD"
+  p3=$(tree_ticks "$pid"); t3=$(date +%s%N)
+  ro=$(tree_rss_kib "$pid")
+  [[ ${T_KIND[i]} == jvm ]] && ho=$(heap_used_kib "$pid")
+  kill -USR1 "$LOADGEN_PID" 2>/dev/null
+  wait "$LOADGEN_PID"; LOADGEN_PID=
+  # the client has closed them all: wait (at most 60 s) until the proxy holds fewer than 16,
+  # so that the next run's "before" starts from a settled process; the time is a figure too
+  local tc held release
+  tc=$(date +%s%N)
+  while :; do
+    held=$(ss -tanH "( sport = :$port )" 2>/dev/null | grep -vcE '^(LISTEN|TIME-WAIT)')
+    ((held < 16 || $(date +%s%N) - tc > 60000000000)) && break
+    sleep 0.1
+  done
+  release=$(awk -v a="$tc" -v b="$(date +%s%N)" -v h="$held" 'BEGIN { printf (h < 16 ? "%.1f" : ">%.0f"), (b - a) / 1e9 }')
+  local row
+  row=$(awk -v rep="$rep" -v c="$c" -v n="$n" -v rb="$rb" -v ro="$ro" -v hb="$hb" -v ho="$ho" -v hz="$CLK_TCK" \
+      -v po="$po" -v ph="$((p3 - p1))" -v rel="$release" -v to="$t0" -v tr="$t1" -v te="$t3" '{ v[$1] = $2 }
+    END {
+      open = v["open_at_end"] + 0; opened = v["requested"] - v["failed_to_open"]; hs = (te - tr) / 1e9
+      kpc = open > 0 ? sprintf("%.2f", (ro - rb) / open) : "-"
+      hpc = (open > 0 && hb != "-" && ho != "-") ? sprintf("%.2f", (ho - hb) / open) : "-"
+      ocpu = opened > 0 ? sprintf("%.1f", 1e6 * po / hz / opened) : "-"
+      printf "%s,%s,%s,%d,%d,%d,%s,%d,%d,%d,%d,%d,%d,%.3f,%s,%d,%d,%s,%s,%s,%s,%.3f,%.1f,%.3f,%d,%d,%s\n", rep, c, n,
+        v["requested"], open, v["failed_to_open"], v["err_detail"], v["closed_during_hold"], v["reset_during_hold"],
+        v["data_during_hold"], v["closed_at_check"], v["reset_at_check"], v["resumed"], v["open_secs"], ocpu,
+        rb, ro, kpc, hb, ho, hpc, hs, 1000 * ph / hz, 100 * ph / hz / hs,
+        v["closed_while_opening"], v["reset_while_opening"] + v["data_while_opening"], rel }' "$out")
+  echo "$row" >>"$IDLE_CSV"
+  IFS=, read -ra f <<<"$row"
+  log "$(printf '%-12s %-14s: %5s of %5s open at the end (failed to open %s, closed/reset while idle %s/%s), RSS %6.1f -> %6.1f MiB = %s KiB/conn, heap %s KiB/conn, idle CPU %s%% of a core, open %s us/conn, released in %s s' \
+    "$c" "$n" "${f[4]}" "${f[3]}" "${f[5]}" "$((f[7] + f[10] + f[24]))" "$((f[8] + f[9] + f[11] + f[25]))" "$(awk -v k="$rb" 'BEGIN { print k / 1024 }')" \
+    "$(awk -v k="$ro" 'BEGIN { print k / 1024 }')" "${f[17]}" "${f[20]}" "${f[23]}" "${f[14]}" "$release")"
   return 0
 }
 
@@ -845,6 +1088,7 @@ for ((i = 0; i < ${#T_NAME[@]}; i++)); do
   log "warm-up ${T_NAME[i]} (${w}s per case)"
   for c in $wcases; do
     [[ " $CASES " == *" ${c%%-*}-"* ]] || continue
+    idle_params "$c" && continue
     run_one "$i" "$c" 0 warm "$w"
   done
 done
@@ -853,6 +1097,7 @@ done
 START_TS=$(date +%s)
 for ((rep = 1; rep <= REPS; rep++)); do
   for c in $CASES; do
+    idle_params "$c" && continue
     for ((i = 0; i < ${#T_NAME[@]}; i++)); do
       wait_quiet
       LAST_OTHER=0
@@ -945,6 +1190,27 @@ for spec in $PROFILE; do
   } >>"$PROFILE_MD"
 done
 
+# ---------------------------------------------------------------- idle connections
+# After the measured reps and the profiles, so that the thousands of connections opened
+# and closed here touch neither, and a proxy that runs out of memory here (Sluice's fixed
+# heap) has done everything else first; each target in turn, IDLE_REPS times.
+IDLE_CSV=$OUT_DIR/idle.csv
+IDLE_SECS=0
+if ((IDLE_MAX > 0)); then
+  START_TS=$(date +%s)
+  echo "rep,case,target,requested,open_at_end,failed_to_open,err_detail,closed_during_hold,reset_during_hold,data_during_hold,closed_at_check,reset_at_check,resumed,open_secs,open_cpu_us_per_conn,rss_before_kib,rss_open_kib,rss_kib_per_conn,heap_before_kib,heap_open_kib,heap_kib_per_conn,hold_secs,idle_cpu_ms,idle_cpu_pct,closed_while_opening,reset_while_opening,release_secs" >"$IDLE_CSV"
+  for ((rep = 1; rep <= IDLE_REPS; rep++)); do
+    for c in $CASES; do
+      idle_params "$c" || continue
+      for ((i = 0; i < ${#T_NAME[@]}; i++)); do
+        [[ ${T_IDLE[i]} == 1 ]] || continue
+        wait_quiet
+        run_idle "$i" "$c" "$rep"
+      done
+    done
+  done
+  IDLE_SECS=$(($(date +%s) - START_TS))
+fi
 NOISY_RUNS=$(awk -F, -v m="$MAX_OTHER" 'NR > 1 && $1 == "meas" && $NF == 1 && $18 > m' "$CSV" | wc -l)
 RETRIED_RUNS=$(awk -F, 'NR > 1 && $1 == "meas" && $NF == 0' "$CSV" | wc -l)
 
@@ -971,6 +1237,12 @@ REPORT=$OUT_DIR/results.md
     echo "  pid ${PID_OF[sluice]}, started as: $SLUICE_JAVA $SLUICE_JAVA_OPTS -jar $SLUICE_JAR run -c $SLUICE_CONF"
     echo "  targets: $SLUICE_TARGETS (one process; its RSS and CPU are the same process for every Sluice target)"
     grep -E 'bound|engine' "$WORK/sluice/stdout.log" | head -6 | sed 's/^/  log: /'
+    for name in "${SLUICE_PROCS[@]:1}"; do echo "  $name: pid ${PID_OF[$name]} on CPU $PROXY_CPUS, config ${SLUICE_CONF_OF[$name]}"; done
+    for s in $SLUICE_SIDECARS; do echo "  ${s%%=*} (no target; its CPU is sidecar_us_per_req): pid ${PID_OF[${s%%=*}]} on CPU $LOAD_CPUS, config ${s##*,}"; done
+  fi
+  if ((IDLE_MAX > 0)); then
+    echo "- idle cases: tools/idleconn opens the connections (at most $IDLE_OPEN_CONC at a time, one GET / each; TLS: one full handshake, then resumed ones)"
+    echo "  and holds them idle for ${IDLE_SETTLE}+${IDLE_HOLD}s, after the measured reps and the profiles, $IDLE_REPS time(s) per target; wall time ${IDLE_SECS}s"
   fi
   echo
   echo "### Smoke tests"
@@ -985,22 +1257,66 @@ REPORT=$OUT_DIR/results.md
   echo "RSS = largest resident set of the proxy process tree seen during the run (sampled every ${RSS_SAMPLE}s, VmRSS summed over its processes), median over reps."
   echo
   jvm_targets=" "
-  for ((i = 0; i < ${#T_NAME[@]}; i++)); do [[ ${T_KIND[i]} == jvm || ${T_KIND[i]} == external ]] && jvm_targets+="${T_NAME[i]} "; done
-  median_tables "$CSV" "$CASES" "${T_NAME[*]}" "$jvm_targets"
+  all_jvm=" "   # the ratio tables compare the main Sluice process; the cluster table the SLUICE_EXTRA ones
+  for ((i = 0; i < ${#T_NAME[@]}; i++)); do
+    [[ ${T_KIND[i]} == jvm || ${T_KIND[i]} == external ]] && all_jvm+="${T_NAME[i]} "
+    [[ (${T_KIND[i]} == jvm && ${T_PROC[i]} == sluice) || ${T_KIND[i]} == external ]] && jvm_targets+="${T_NAME[i]} "
+  done
+  meas_cases=""
+  for c in $CASES; do idle_params "$c" || meas_cases+="$c "; done
+  [[ -n $meas_cases ]] && median_tables "$CSV" "$meas_cases" "${T_NAME[*]}" "$jvm_targets"
+  if [[ -n $SLUICE_ADMIN ]]; then
+    echo
+    echo "### Cluster: CPU per request with learned-session replication on and off"
+    echo
+    echo "Medians of the final runs. Sessions sent per request: GET /api/v1/cluster of the target before and after each run"
+    echo "(1.000 = every request's new session replicated); received: the same on the peer (sidecar), whose CPU is on CPU $LOAD_CPUS."
+    echo
+    cluster_table "$CSV" "$CLUSTER_BASE"
+    echo
+    echo "GET /api/v1/cluster at the end:"
+    echo
+    for a in $SLUICE_ADMIN; do
+      j=$(curl -s --max-time 3 "${a#*=}/api/v1/cluster")
+      echo "- ${a%%=*}: \`${j:-no answer}\`"
+      if [[ $j == *'"enabled":true'* ]]; then
+        members=$(grep -o '"members":\[[^]]*\]' <<<"$j" | grep -o '"[^"]*:[0-9]*"' | wc -l)
+        sent=$(grep -o '"sent":[0-9]*' <<<"$j" | cut -d: -f2) rcvd=$(grep -o '"received":[0-9]*' <<<"$j" | cut -d: -f2)
+        ((members >= 2)) || echo "  - **WARNING: ${a%%=*} sees $members cluster member(s): the cluster did not form, the figures above measure no replication**"
+        ((${sent:-0} + ${rcvd:-0} > 0)) || echo "  - **WARNING: ${a%%=*} sent and received no sessions**"
+      fi
+    done
+  fi
+  if [[ -s $IDLE_CSV ]]; then
+    echo
+    echo "### Idle connections"
+    echo
+    echo "Per run: connections opened (one GET / each, kept alive) and held idle for ${IDLE_SETTLE}+${IDLE_HOLD}s. RSS before = the proxy process tree"
+    echo "before opening, RSS open = at the end of the hold; RSS KiB/conn = the difference per connection open at the end. Heap KiB/conn (JVM):"
+    echo "live heap after a full GC (jcmd GC.run) with them open minus before. CPU while idle = the proxy's CPU over the last ${IDLE_HOLD}s."
+    echo "CPU to open = the proxy's CPU from the first connect until all were open, per connection (TLS handshake + one request)."
+    echo "Released in = seconds from the client closing them all until the proxy holds fewer than 16 (ss; > = still more after 60 s)."
+    echo
+    idle_table "$IDLE_CSV"
+  fi
   if [[ " $BUILTIN " == *" sluice "* ]]; then
-    s_errs=$(awk -F, -v subj="$jvm_targets" 'NR > 1 && $1 == "meas" && index(subj, " " $4 " ") { e += $11 } END { print e + 0 }' "$CSV")
-    s_bad=$(grep -cE ' (ERROR|WARN)|Exception|^\s+at ' "$WORK/sluice/stdout.log" 2>/dev/null)
+    s_errs=$(awk -F, -v subj="$all_jvm" 'NR > 1 && $1 == "meas" && index(subj, " " $4 " ") { e += $11 } END { print e + 0 }' "$CSV")
     echo
     echo "### Sluice log"
     echo
-    echo "errors seen by the load generators against Sluice targets: ${s_errs}; ERROR/WARN/exception lines in its log: ${s_bad:-0}"
-    if is_alive "${PID_OF[sluice]}"; then echo "Sluice (pid ${PID_OF[sluice]}) was still running at the end."
-    else echo "Sluice (pid ${PID_OF[sluice]}) was NOT running at the end (crashed or exited)."; fi
-    if ((${s_bad:-0} > 0)); then
-      echo; echo "First such lines:"; echo; echo '```'
-      grep -m 30 -E ' (ERROR|WARN)|Exception|^\s+at ' "$WORK/sluice/stdout.log" | cut -c1-400
-      echo '```'
-    fi
+    echo "errors seen by the load generators against Sluice targets: ${s_errs}"
+    for name in "${SLUICE_PROCS[@]}" "${SIDECARS[@]}"; do
+      s_bad=$(grep -cE ' (ERROR|WARN)|Exception|^\s+at ' "$WORK/$name/stdout.log" 2>/dev/null)
+      echo
+      echo "$name: ERROR/WARN/exception lines in its log: ${s_bad:-0}"
+      if is_alive "${PID_OF[$name]}"; then echo "$name (pid ${PID_OF[$name]}) was still running at the end."
+      else echo "$name (pid ${PID_OF[$name]}) was NOT running at the end (crashed or exited)."; fi
+      if ((${s_bad:-0} > 0)); then
+        echo; echo "First such lines:"; echo; echo '```'
+        grep -m 30 -E ' (ERROR|WARN)|Exception|^\s+at ' "$WORK/$name/stdout.log" | cut -c1-400
+        echo '```'
+      fi
+    done
   fi
   if [[ -s $PROFILE_MD ]]; then
     echo

@@ -11,8 +11,11 @@
 # 4. writes bench/sluice-bench.conf, Sluice's equivalent of templates/nginx-lb.conf and
 #    templates/haproxy.cfg (round robin over node1/node2, JSESSIONID route stickiness,
 #    /is-/ -> / prefix rewrite, no access log), with one https listener per TLS engine;
+#    With SLUICE_CLUSTER=1 also sluice-learn.conf, sluice-cluster.conf and sluice-peer.conf
+#    (learn-mode stickiness, cluster off and on) in the run's directory;
 # 5. runs bench/lbbench.sh: backends on CPU 0, NGINX, HAProxy and Sluice on CPU 1, the
-#    five cases interleaved and repeated, one table with ratios against NGINX and HAProxy.
+#    five cases interleaved and repeated, one table with ratios against NGINX and HAProxy;
+#    then the idle-connections cases (10 000 kept-alive connections held idle per proxy).
 # Every process is started by lbbench.sh and stopped by it, by pid.
 set -euo pipefail
 export LC_ALL=C
@@ -25,7 +28,11 @@ export DURATION=${DURATION:-5}          # s per measured run
 export REPS=${REPS:-3}                  # interleaved repetitions
 export WARMUP=${WARMUP:-2}              # s per warm-up run, NGINX/HAProxy
 export JVM_WARMUP=${JVM_WARMUP:-10}     # s per warm-up run and case, each Sluice target (JIT)
-export CASES=${CASES:-"http-1k tls-1k tls-64k tls-newconn h2-1k"}
+export CASES=${CASES:-"http-1k tls-1k tls-64k tls-newconn h2-1k idle-10k idle-tls-10k"}
+export IDLE_HOLD=${IDLE_HOLD:-5}        # s the idle-* cases hold their connections open and idle
+export IDLE_REPS=${IDLE_REPS:-1}        # runs of each idle-* case per target, after the measured reps
+SLUICE_CLUSTER=${SLUICE_CLUSTER:-0}     # 1: add the sluice-learn and sluice-cluster targets (+ a passive peer)
+SLUICE_MAX_CONNECTIONS=${SLUICE_MAX_CONNECTIONS:-16384}   # = NGINX worker_connections, HAProxy maxconn in templates/
 PEERS=${PEERS-"nginx haproxy"}          # add "direct" for the no-proxy ceiling, "apache" for httpd
 ENGINES=${ENGINES:-"openssl jdk"}       # Sluice TLS engines to measure, one https listener each
 SLUICE_HTTP_PORT=${SLUICE_HTTP_PORT:-58080}
@@ -114,23 +121,12 @@ log "certificate: $CERT_DIR/server.crt ($(openssl x509 -noout -text -in "$CERT_D
 
 # ------------------------------------------------------------------ 4. Sluice config
 CONF=$BENCH/sluice-bench.conf
-listeners="    { name = http, bind = \"127.0.0.1:$SLUICE_HTTP_PORT\", http2 = on }"
-targets=()
-first=1
-for e in $ENGINES; do
-  case $e in
-    openssl) port=$SLUICE_HTTPS_OPENSSL_PORT ;;
-    jdk) port=$SLUICE_HTTPS_JDK_PORT ;;
-    *) die "unknown TLS engine '$e' in ENGINES (openssl, jdk)" ;;
-  esac
-  listeners+=$'\n'"    { name = https-$e, bind = \"127.0.0.1:$port\", http2 = on"
-  listeners+=$'\n'"      tls { engine = $e, certificate = cert/server.crt, key = cert/server.key } }"
-  # the plain-http cases run once, on the first engine's target (no TLS involved)
-  if ((first)); then targets+=("sluice-$e=$SLUICE_HTTP_PORT,$port"); first=0
-  else targets+=("sluice-$e=-,$port"); fi
-done
-((${#targets[@]})) || targets=("sluice=$SLUICE_HTTP_PORT,-")
-cat >"$CONF" <<EOF
+mkdir -p "$OUT_DIR"
+# sluice_conf FILE LISTENERS STICKY-MODES [EXTRA]: writes and checks a bench configuration;
+# EXTRA (admin, cluster) goes in at the top level, everything else is the same for every
+# Sluice process.
+sluice_conf() {
+  cat >"$1" <<EOF
 # Written by bench/run.sh (do not edit here; edit run.sh). Sluice's equivalent of
 # bench/templates/nginx-lb.conf and bench/templates/haproxy.cfg:
 #   round robin over the two backend nodes; stickiness on the ".nodeN" route suffix of
@@ -140,14 +136,19 @@ cat >"$CONF" <<EOF
 #   no X-Request-ID (the peers add none); X-Forwarded-For/-Proto are set, as the peers do;
 #   one IO thread, like NGINX worker_processes 1 and HAProxy nbthread 1 on one CPU;
 #   backend connections: up to 128 per member kept alive (NGINX keepalive 128 per worker;
-#   HAProxy maxconn 4000 + http-reuse always), so no request waits for a connection.
+#   HAProxy maxconn 4000 + http-reuse always), so no request waits for a connection;
+#   up to $SLUICE_MAX_CONNECTIONS client connections in all and per listener, like NGINX
+#   worker_connections and HAProxy maxconn in templates/: the idle-10k case holds 10 000
+#   open, and the shipped default (10 000) leaves no room above exactly that many.
 # One https listener per TLS engine (${ENGINES}), same certificate (RSA-2048, cert/).
 sluice {
   io-threads = $SLUICE_IO_THREADS
   access-log { enabled = off }
   headers { request-id = "" }
-  listeners = [
-$listeners
+  limits { max-connections = $SLUICE_MAX_CONNECTIONS }
+${4:+$4
+}  listeners = [
+$2
   ]
   routes = [
     { prefix = "/is-/", pool = wso2-identity, rewrite = "/" }
@@ -156,7 +157,7 @@ $listeners
   pools {
     wso2-identity {
       method = round-robin
-      sticky { modes = [route], cookies = [JSESSIONID] }
+      sticky { modes = [$3], cookies = [JSESSIONID] }
       members = [
         { url = "http://127.0.0.1:18081", route = node1 }
         { url = "http://127.0.0.1:18082", route = node2 }
@@ -167,18 +168,69 @@ $listeners
   }
 }
 EOF
+  "$SLUICE_JAVA" -jar "$SLUICE_JAR" check -c "$1" >/dev/null || {
+    "$SLUICE_JAVA" -jar "$SLUICE_JAR" check -c "$1" >&2; die "sluice check failed for $1"; }
+}
+listener() { # name port [tls-engine]
+  local l="    { name = $1, bind = \"127.0.0.1:$2\", http2 = on, max-connections = $SLUICE_MAX_CONNECTIONS"
+  if [[ -n ${3:-} ]]; then
+    l+=$'\n'"      tls { engine = $3, certificate = cert/server.crt, key = cert/server.key } }"
+  else
+    l+=" }"
+  fi
+  printf '%s' "$l"
+}
+listeners=$(listener http "$SLUICE_HTTP_PORT")
+targets=()
+first=1
+for e in $ENGINES; do
+  case $e in
+    openssl) port=$SLUICE_HTTPS_OPENSSL_PORT ;;
+    jdk) port=$SLUICE_HTTPS_JDK_PORT ;;
+    *) die "unknown TLS engine '$e' in ENGINES (openssl, jdk)" ;;
+  esac
+  listeners+=$'\n'"$(listener "https-$e" "$port" "$e")"
+  # the plain-http cases run once, on the first engine's target (no TLS involved)
+  if ((first)); then targets+=("sluice-$e=$SLUICE_HTTP_PORT,$port"); first=0
+  else targets+=("sluice-$e=-,$port"); fi
+done
+((${#targets[@]})) || targets=("sluice=$SLUICE_HTTP_PORT,-")
+sluice_conf "$CONF" "$listeners" route
 export SLUICE_CONF=$CONF SLUICE_TARGETS="${targets[*]}"
-"$SLUICE_JAVA" -jar "$SLUICE_JAR" check -c "$CONF" >/dev/null || {
-  "$SLUICE_JAVA" -jar "$SLUICE_JAR" check -c "$CONF" >&2; die "sluice check failed for $CONF"; }
 log "config: $CONF (targets: $SLUICE_TARGETS)"
 
+# SLUICE_CLUSTER=1: two more Sluice processes that differ only in the cluster block (and
+# their ports), one plain-http target each, and a passive peer for the second, which
+# lbbench.sh pins to the load CPUs: the measured process pays for sending, not for the
+# peer's receiving. Learn mode: the backends set a fresh JSESSIONID whenever a request
+# carries none, and wrk sends none, so every response is a newly learned session, one
+# replicated entry per request: the worst case.
+export SLUICE_EXTRA="" SLUICE_SIDECARS="" SLUICE_ADMIN="" CLUSTER_BASE=""
+if [[ $SLUICE_CLUSTER == 1 ]]; then
+  secret=$OUT_DIR/cluster.secret
+  (umask 077 && openssl rand -hex 32 >"$secret")
+  # ports below Linux's ephemeral range (32768-60999): no client socket of the idle cases or
+  # of JGroups can be holding them when these processes bind
+  admin_block() { printf '  admin { bind = "127.0.0.1:%s", open-read = on }' "$1"; }
+  cluster_block() {
+    printf '  cluster { bind = "127.0.0.1:%s", peers = ["127.0.0.1:17800", "127.0.0.1:17801"], secret-file = "%s" }' "$1" "$secret"
+  }
+  sluice_conf "$OUT_DIR/sluice-learn.conf" "$(listener http 19180)" learn "$(admin_block 19901)"
+  sluice_conf "$OUT_DIR/sluice-cluster.conf" "$(listener http 19181)" learn "$(admin_block 19902)"$'\n'"$(cluster_block 17800)"
+  sluice_conf "$OUT_DIR/sluice-peer.conf" "$(listener http 19182)" learn "$(admin_block 19903)"$'\n'"$(cluster_block 17801)"
+  SLUICE_EXTRA="sluice-learn=19180,-,$OUT_DIR/sluice-learn.conf sluice-cluster=19181,-,$OUT_DIR/sluice-cluster.conf"
+  SLUICE_SIDECARS="sluice-peer=19182,$OUT_DIR/sluice-peer.conf"
+  SLUICE_ADMIN="sluice-learn=http://127.0.0.1:19901 sluice-cluster=http://127.0.0.1:19902 sluice-peer=http://127.0.0.1:19903"
+  CLUSTER_BASE=sluice-learn
+  log "cluster targets: sluice-learn (learn mode, no cluster), sluice-cluster (the same + a cluster with sluice-peer); configs in $OUT_DIR"
+fi
+
 # ------------------------------------------------------------------ 5. run
-mkdir -p "$OUT_DIR"
 CONSOLE=$OUT_DIR/console.txt
 CMDLINE="$0${*:+ $*}"
 {
   echo "# bench/run.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "# settings (effective environment): $(env | grep -E '^(SLUICE_JAR|QUIET_BUDGET|DURATION|REPS|WARMUP|JVM_WARMUP|CASES|PEERS|ENGINES|SKIP_BUILD|MVN_ARGS|SAVE|SLUICE_JAVA_OPTS|SLUICE_IO_THREADS|CONNS|THREADS|H2_CLIENTS|H2_STREAMS|NEWCONN_CONNS|PIN|PROFILE|PROFILE_SECS|PROFILER|ASYNC_PROFILER_LIB)=' | sort | sed "s/=\(.*\)/='\1'/" | tr '\n' ' ')"
+  echo "# settings (effective environment): $(env | grep -E '^(SLUICE_JAR|QUIET_BUDGET|DURATION|REPS|WARMUP|JVM_WARMUP|CASES|PEERS|ENGINES|SKIP_BUILD|MVN_ARGS|SAVE|SLUICE_JAVA_OPTS|SLUICE_IO_THREADS|SLUICE_CLUSTER|SLUICE_MAX_CONNECTIONS|IDLE_HOLD|IDLE_SETTLE|IDLE_REPS|IDLE_OPEN_CONC|IDLE_OPEN_TIMEOUT|MAXCONN|CONNS|THREADS|H2_CLIENTS|H2_STREAMS|NEWCONN_CONNS|PIN|PROFILE|PROFILE_SECS|PROFILER|ASYNC_PROFILER_LIB)=' | sort | sed "s/=\(.*\)/='\1'/" | tr '\n' ' ')"
   echo "# command: $CMDLINE"
   echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r)"
   echo "# java: $("$SLUICE_JAVA" -version 2>&1 | tr '\n' ' ')"
