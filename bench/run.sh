@@ -42,7 +42,7 @@ SLUICE_IO_THREADS=${SLUICE_IO_THREADS:-1}   # = NGINX worker_processes / HAProxy
 export SLUICE_JAVA=${SLUICE_JAVA:-java}
 # Default: the flags /usr/bin/sluice (packaging/files/sluice) gives `sluice run`, so the bench
 # measures what the packages ship.
-export SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:-"-Xms96m -Xmx96m -XX:+UseG1GC -XX:MaxGCPauseMillis=50 -XX:MaxDirectMemorySize=64m"}
+export SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:-"-Xms96m -Xmx192m -XX:+UseG1GC -XX:MaxGCPauseMillis=50 -XX:MaxDirectMemorySize=64m"}
 export QUIET_BUDGET=${QUIET_BUDGET:-60}  # s in all to wait for other people's CPU load to pass
 SKIP_BUILD=${SKIP_BUILD:-0}
 MVN_ARGS=${MVN_ARGS:-}                  # e.g. -o (offline)
