@@ -1,5 +1,6 @@
 package io.sluice.backend;
 
+import io.sluice.syntax.Token;
 import io.undertow.client.ClientResponse;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
@@ -36,7 +37,6 @@ final class ResponseHeadParser {
     private static final int LINE_START = 2;
     private static final int LINE_START_CR = 3;
 
-    private static final boolean[] TOKEN = new boolean[256];
     /** Per byte in a head: 0 text (HTAB, SP, VCHAR, obs-text), CR, LF, or a control character nowhere allowed. */
     private static final byte[] CLASS = new byte[256];
     private static final byte CLASS_CR = 1;
@@ -51,16 +51,6 @@ final class ResponseHeadParser {
     private static final byte[] UPGRADE_BYTES = {'u', 'p', 'g', 'r', 'a', 'd', 'e'};
 
     static {
-        for (int c = '0'; c <= '9'; c++) {
-            TOKEN[c] = true;
-        }
-        for (int c = 'a'; c <= 'z'; c++) {
-            TOKEN[c] = true;
-            TOKEN[c - 32] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TOKEN[c] = true;
-        }
         for (int c = 0; c < 0x20; c++) {
             CLASS[c] = CLASS_CONTROL;
         }
@@ -82,7 +72,7 @@ final class ResponseHeadParser {
     private static void add(HttpString name) {
         byte[] lower = name.toString().toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.ISO_8859_1);
         for (byte b : lower) {
-            if (!TOKEN[b & 0xff]) {
+            if (!Token.isTchar(b & 0xff)) {
                 return; // a constant that is a value, not a name ("chunked" is a name too, harmlessly)
             }
         }
@@ -331,7 +321,7 @@ final class ResponseHeadParser {
             int h = 0;
             while (p < e) {
                 int c = bytes[p];
-                if (!TOKEN[c & 0xff]) {
+                if (!Token.isTchar(c & 0xff)) {
                     break;
                 }
                 h = 31 * h + (c | 0x20);

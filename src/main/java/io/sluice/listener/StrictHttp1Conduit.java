@@ -1,6 +1,7 @@
 package io.sluice.listener;
 
 import io.sluice.syntax.Refusal;
+import io.sluice.syntax.Token;
 import io.sluice.http.Refusals;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -40,22 +41,8 @@ import org.xnio.conduits.StreamSourceConduit;
  * skipped by counting.
  */
 public final class StrictHttp1Conduit extends AbstractStreamSourceConduit<StreamSourceConduit> {
-    private static final boolean[] TOKEN = new boolean[256];
     /** One scratch copy per IO thread for scanning heads (a connection is read on one thread at a time). */
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[2048]);
-
-    static {
-        for (int c = '0'; c <= '9'; c++) {
-            TOKEN[c] = true;
-        }
-        for (int c = 'a'; c <= 'z'; c++) {
-            TOKEN[c] = true;
-            TOKEN[c - 32] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TOKEN[c] = true;
-        }
-    }
 
     private static final byte[] CONTENT_LENGTH = "content-length".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] TRANSFER_ENCODING = "transfer-encoding".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -218,7 +205,7 @@ public final class StrictHttp1Conduit extends AbstractStreamSourceConduit<Stream
                 } else if (state == NAME && candidates == 0) {
                     while (k < length) {
                         int b = bytes[k] & 0xff;
-                        if (b == ':' || !TOKEN[b]) {
+                        if (b == ':' || !Token.isTchar(b)) {
                             break;
                         }
                         k++;
@@ -273,7 +260,7 @@ public final class StrictHttp1Conduit extends AbstractStreamSourceConduit<Stream
                 if (b == ' ' || b == '\t') {
                     return refuse(buffer, at, Refusal.OBS_FOLD);
                 }
-                if (!TOKEN[b]) {
+                if (!Token.isTchar(b)) {
                     return refuse(buffer, at, Refusal.HEADER_NAME);
                 }
                 state = NAME;
@@ -300,7 +287,7 @@ public final class StrictHttp1Conduit extends AbstractStreamSourceConduit<Stream
                     }
                     return true;
                 }
-                if (!TOKEN[b]) {
+                if (!Token.isTchar(b)) {
                     return refuse(buffer, at, Refusal.HEADER_NAME);
                 }
                 if (candidates != 0) {
