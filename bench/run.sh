@@ -8,7 +8,7 @@
 # 2. builds target/sluice.jar of the repository this script sits in (./mvnw -B -q
 #    -DskipTests package), unless SKIP_BUILD=1 or SLUICE_JAR points at a jar;
 # 3. makes an RSA-2048 certificate in bench/cert (shared by every proxy);
-# 4. writes bench/sluice-bench.conf, Sluice's equivalent of templates/nginx-lb.conf and
+# 4. writes sluice-bench.conf into the run directory, Sluice's equivalent of templates/nginx-lb.conf and
 #    templates/haproxy.cfg (round robin over node1/node2, JSESSIONID route stickiness,
 #    /is-/ -> / prefix rewrite, no access log), with one https listener per TLS engine;
 #    With SLUICE_CLUSTER=1 also sluice-learn.conf, sluice-cluster.conf and sluice-peer.conf
@@ -120,7 +120,7 @@ export CERT_DIR CERT_TYPE=rsa2048
 log "certificate: $CERT_DIR/server.crt ($(openssl x509 -noout -text -in "$CERT_DIR/server.crt" | grep -o 'Public-Key: ([0-9]* bit)'))"
 
 # ------------------------------------------------------------------ 4. Sluice config
-CONF=$BENCH/sluice-bench.conf
+CONF=$OUT_DIR/sluice-bench.conf
 mkdir -p "$OUT_DIR"
 # sluice_conf FILE LISTENERS STICKY-MODES [EXTRA]: writes and checks a bench configuration;
 # EXTRA (admin, cluster) goes in at the top level, everything else is the same for every
