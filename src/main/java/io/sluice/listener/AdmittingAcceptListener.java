@@ -38,6 +38,8 @@ import org.xnio.ssl.SslConnection;
  * <li>Plain http: a connection that has sent no byte within limits.request-parse-timeout is
  * closed (HAProxy's timeout http-request, NGINX's client_header_timeout); Undertow would keep
  * it for the idle timeout. Once a byte arrives, Undertow's parse and idle timeouts take over.</li>
+ * <li>Reads suspended by Undertow between a request's head and the end of its exchange leave the
+ * socket registered with the selector unless the client sends meanwhile ({@link LazyReadSuspend}).</li>
  * </ul>
  *
  * <p>Cost per connection: one watch object, one timer, one close listener; nothing per request.
@@ -89,6 +91,7 @@ final class AdmittingAcceptListener implements ChannelListener<AcceptingChannel<
         Watch watch = new Watch(gate, slot);
         accepted.setCloseListener(watch);
         try {
+            LazyReadSuspend.install(accepted);
             if (ssl == null) {
                 Silence silence = new Silence(accepted.getSourceChannel().getConduit());
                 accepted.getSourceChannel().setConduit(silence);
