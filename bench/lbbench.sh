@@ -59,8 +59,8 @@
 #   recording is not part of the measured figures)
 #   PROFILER [jfr]: jfr, or async: async-profiler (ASYNC_PROFILER_LIB, the path of its
 #   libasyncProfiler.so, loaded into the running JVM with jcmd JVMTI.agent_load) sampling
-#   CPU with setitimer, so native code (OpenSSL, the JVM, GC, libc) and the time spent in
-#   system calls (charged to the calling frame) are in the profile; collapsed stacks go to
+#   CPU with perf events as root (kernel frames included) or setitimer otherwise, so native
+#   code (OpenSSL, the JVM, GC, libc) and the kernel are in the profile; collapsed stacks go to
 #   OUT_DIR/profile-<case>-<target>.collapsed, summarised by tools/collapsed-summary.py
 #   SLUICE_EXTRA [] more Sluice processes, one target each, on the proxy CPUs:
 #   "name=http_port,https_port,config ..."; SLUICE_SIDECARS [] Sluice processes that are
@@ -200,28 +200,29 @@ median_tables() { # csv "cases" "targets" " subjects " -> markdown tables of med
     NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
     $h["phase"] == "meas" && $h["final"] == 1 {
       k = $h["case"] SUBSEP $h["target"]; n = ++cnt[k]
-      split("rps p50_ms p99_ms proxy_cpu_pct proxy_us_per_req other_cpu_pct cpu_busy steal_pct rss_mib", cols, " ")
+      split("rps p50_ms p99_ms proxy_cpu_pct proxy_us_per_req proxy_sys_us_per_req other_cpu_pct cpu_busy steal_pct rss_mib", cols, " ")
       for (c in cols) val[k, cols[c], n] = $h[cols[c]]
       errs[k] += $h["errors"]; if ($h["errors"] > 0) ed[k] = ed[k] " " $h["err_detail"]
       if ($h["other_cpu_pct"] + 0 <= maxother && $h["proxy_us_per_req"] != "-") { qn = ++qcnt[k]; qv[k, qn] = $h["proxy_us_per_req"] + 0 }
       if (!(k in mn) || $h["rps"] < mn[k]) mn[k] = $h["rps"]; if (!(k in mx) || $h["rps"] > mx[k]) mx[k] = $h["rps"] }
     END {
       nc = split(cases, C, " "); nt = split(targets, T, " ")
-      print "| case | target | req/s | spread | x direct | p50 ms | p99 ms | errors | proxy CPU % | CPU us/req | CPU / nginx | CPU / haproxy | RSS MiB | cpu busy % | other % |"
-      print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+      print "| case | target | req/s | spread | x direct | p50 ms | p99 ms | errors | proxy CPU % | CPU us/req | of which kernel | CPU / nginx | CPU / haproxy | RSS MiB | cpu busy % | other % |"
+      print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
       for (a = 1; a <= nc; a++) {
         d = (C[a] SUBSEP "direct"); dr = (d in cnt) ? med(d, "rps") : 0
         for (b = 1; b <= nt; b++) { k = C[a] SUBSEP T[b]; if (!(k in cnt)) continue
           r = med(k, "rps"); pc = med(k, "proxy_cpu_pct"); us = med(k, "proxy_us_per_req")
           if (val[k, "proxy_cpu_pct", 1] == "-") { pc = "-"; us = "-" } else { pc = sprintf("%.0f", pc); us = sprintf("%.1f", us) }
           rss = (val[k, "rss_mib", 1] == "-" || val[k, "rss_mib", 1] == "") ? "-" : sprintf("%.0f", med(k, "rss_mib"))
+          ks = (val[k, "proxy_sys_us_per_req", 1] == "-" || val[k, "proxy_sys_us_per_req", 1] == "") ? "-" : sprintf("%.1f", med(k, "proxy_sys_us_per_req"))
           rn = "-"; rh = "-"; kn = C[a] SUBSEP "nginx"; kh = C[a] SUBSEP "haproxy"
           if (us != "-" && (kn in cnt) && med(kn, "proxy_us_per_req") > 0) rn = sprintf("%.2f", us / med(kn, "proxy_us_per_req"))
           if (us != "-" && (kh in cnt) && med(kh, "proxy_us_per_req") > 0) rh = sprintf("%.2f", us / med(kh, "proxy_us_per_req"))
           if (us != "-" && med(k, "other_cpu_pct") > maxother) us = us "*"
-          printf "| %s | %s | %.0f | %.0f%% | %s | %.2f | %.2f | %d | %s | %s | %s | %s | %s | %s | %.0f |\n", C[a], T[b], r,
+          printf "| %s | %s | %.0f | %.0f%% | %s | %.2f | %.2f | %d | %s | %s | %s | %s | %s | %s | %s | %.0f |\n", C[a], T[b], r,
             (r > 0 ? 100 * (mx[k] - mn[k]) / r : 0), (dr > 0 ? sprintf("%.2f", r / dr) : "-"),
-            med(k, "p50_ms"), med(k, "p99_ms"), errs[k], pc, us, rn, rh, rss, medtxt(k, "cpu_busy"), med(k, "other_cpu_pct")
+            med(k, "p50_ms"), med(k, "p99_ms"), errs[k], pc, us, ks, rn, rh, rss, medtxt(k, "cpu_busy"), med(k, "other_cpu_pct")
           if (errs[k] > 0) errnote = errnote "\n- " C[a] "/" T[b] ": " ed[k] } }
       print ""
       print "Summary: median req/s (x direct)"
@@ -788,6 +789,12 @@ ticks_of() { # pids... -> utime+stime sum (clock ticks)
   cat "${files[@]}" 2>/dev/null | awk '{ sub(/^.*\) /, ""); s += $12 + $13 } END { print s + 0 }'
 }
 tree_ticks() { [[ -n ${1:-} ]] && ticks_of $(tree_pids "$1") || echo 0; }
+tree_sys_ticks() { # pid -> stime sum (clock ticks) over the process tree: the kernel's share
+  [[ -n ${1:-} ]] || { echo 0; return; }
+  local p files=()
+  for p in $(tree_pids "$1"); do files+=("/proc/$p/stat"); done
+  cat "${files[@]}" 2>/dev/null | awk '{ sub(/^.*\) /, ""); s += $13 } END { print s + 0 }'
+}
 tree_rss_kib() { # pid -> sum of VmRSS (KiB) over the process tree (shared pages counted per process)
   [[ -n ${1:-} ]] || { echo 0; return; }
   local p files=()
@@ -852,7 +859,7 @@ to_ms() { awk -v v="$1" 'BEGIN { u = v; sub(/^[0-9.]+/, "", u); x = v + 0
   printf "%.3f", x }'; }
 
 CSV=$OUT_DIR/runs.csv
-echo "phase,rep,case,target,attempt,tool,rps,p50_ms,p99_ms,requests,errors,err_detail,cpu_busy,steal_pct,proxy_cpu_pct,backend_cpu_pct,loadgen_cpu_pct,other_cpu_pct,proxy_us_per_req,elapsed_s,other_split,rss_mib,sidecar_us_per_req,repl_sent,repl_recv,final" >"$CSV"
+echo "phase,rep,case,target,attempt,tool,rps,p50_ms,p99_ms,requests,errors,err_detail,cpu_busy,steal_pct,proxy_cpu_pct,backend_cpu_pct,loadgen_cpu_pct,other_cpu_pct,proxy_us_per_req,elapsed_s,other_split,rss_mib,sidecar_us_per_req,repl_sent,repl_recv,proxy_sys_us_per_req,final" >"$CSV"
 
 sidecar_ticks() { local n t=0; for n in "${SIDECARS[@]}"; do t=$((t + $(tree_ticks "${PID_OF[$n]}"))); done; echo "$t"; }
 admin_of() { local a; for a in $SLUICE_ADMIN; do [[ ${a%%=*} == "$1" ]] && { echo "${a#*=}"; return; }; done; }
@@ -918,7 +925,7 @@ run_one() { # idx case rep phase duration attempt
     rss_sampler "${T_PID[i]}" "$out.rss" &
     RSS_PID=$!
   fi
-  c0=$(cpu_sample); p0=$(tree_ticks "${T_PID[i]}"); b0=$(tree_ticks "${PID_OF[backend]}"); f0=$(foreign_ticks); s0=$(sidecar_ticks)
+  c0=$(cpu_sample); p0=$(tree_ticks "${T_PID[i]}"); k0=$(tree_sys_ticks "${T_PID[i]}"); b0=$(tree_ticks "${PID_OF[backend]}"); f0=$(foreign_ticks); s0=$(sidecar_ticks)
   t0=$(date +%s%N)
   if [[ $PIN == 1 ]]; then taskset -c "$LOAD_CPUS" "${NICE_CMD[@]}" "$WORK/bin/timed.sh" "$out" "$tf" "${cmd[@]}" &
   else "${NICE_CMD[@]}" "$WORK/bin/timed.sh" "$out" "$tf" "${cmd[@]}" &
@@ -931,7 +938,7 @@ run_one() { # idx case rep phase duration attempt
     kill -TERM "$RSS_PID" 2>/dev/null; wait "$RSS_PID" 2>/dev/null; RSS_PID=
     rss=$(awk '{ printf "%.0f", $1 / 1024 }' "$out.rss" 2>/dev/null); rss=${rss:--}
   fi
-  c1=$(cpu_sample); p1=$(tree_ticks "${T_PID[i]}"); b1=$(tree_ticks "${PID_OF[backend]}"); f1=$(foreign_ticks); s1=$(sidecar_ticks)
+  c1=$(cpu_sample); p1=$(tree_ticks "${T_PID[i]}"); k1=$(tree_sys_ticks "${T_PID[i]}"); b1=$(tree_ticks "${PID_OF[backend]}"); f1=$(foreign_ticks); s1=$(sidecar_ticks)
   # replication runs in batches (every 20 ms): the last one is out after a moment
   [[ ${r0%% *} != - ]] && sleep 0.3
   r1=$(repl_counts "$n")
@@ -981,6 +988,8 @@ run_one() { # idx case rep phase duration attempt
   local pc bc lc oc us osplit
   local sus=- rsent=- rrecv=-
   ((${#SIDECARS[@]})) && ((reqs > 0)) && sus=$(awk -v t="$((s1 - s0))" -v hz="$CLK_TCK" -v r="$reqs" 'BEGIN { printf "%.1f", 1e6 * t / hz / r }')
+  local ksus=-
+  [[ ${T_KIND[i]} != direct && -n ${T_PID[i]:-} ]] && ((reqs > 0)) && ksus=$(awk -v t="$((k1 - k0))" -v hz="$CLK_TCK" -v r="$reqs" 'BEGIN { printf "%.1f", 1e6 * t / hz / r }')
   if [[ ${r0%% *} != - && ${r1%% *} != - ]]; then rsent=$((${r1%% *} - ${r0%% *})); rrecv=$((${r1#* } - ${r0#* })); fi
   read -r pc bc lc oc us osplit < <(awk -v el="$el" -v hz="$CLK_TCK" -v p="$((p1 - p0))" -v b="$((b1 - b0))" -v sc="$((s1 - s0))" -v f="$((${f1%% *} - ${f0%% *}))" \
       -v lg="${lg:-0}" -v reqs="$reqs" -v direct="$([[ ${T_KIND[i]} == direct ]] && echo 1 || echo 0)" -v havep="${T_PID[i]:+1}" \
@@ -998,10 +1007,10 @@ run_one() { # idx case rep phase duration attempt
         split_ = sprintf("%.0f/%.0f", 100 * o0 / hz / el, 100 * o1 / hz / el)
       } else { if (f < 0) f = 0; split_ = "-" }
       printf "%s %.0f %.0f %.0f %s %s\n", pc, 100 * b / hz / el, 100 * lg / el, 100 * f / hz / el, us, split_ }')
-  echo "$phase,$rep,$c,$n,$attempt,$C_TOOL,$rps,$p50,$p99,$reqs,$errs,$detail,$cpu_busy,$steal,$pc,$bc,$lc,$oc,$us,$el,$osplit,$rss,$sus,$rsent,$rrecv,1" >>"$CSV"
+  echo "$phase,$rep,$c,$n,$attempt,$C_TOOL,$rps,$p50,$p99,$reqs,$errs,$detail,$cpu_busy,$steal,$pc,$bc,$lc,$oc,$us,$el,$osplit,$rss,$sus,$rsent,$rrecv,$ksus,1" >>"$CSV"
   LAST_OTHER=$oc
-  log "$(printf '%-12s %-11s rep%s: %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  err %-5s cpu%% %-7s proxy %3s%% %6s us/req rss %4s MiB other %3s%% (%s)' \
-    "$c" "$n" "$rep" "$rps" "$p50" "$p99" "$errs" "$cpu_busy" "$pc" "$us" "$rss" "$oc" "$osplit")$([[ $rsent != - ]] && echo " replicated: $rsent sessions sent, $rrecv received (peer $sus us/req)")"
+  log "$(printf '%-12s %-11s rep%s: %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  err %-5s cpu%% %-7s proxy %3s%% %6s us/req (kernel %5s) rss %4s MiB other %3s%% (%s)' \
+    "$c" "$n" "$rep" "$rps" "$p50" "$p99" "$errs" "$cpu_busy" "$pc" "$us" "$ksus" "$rss" "$oc" "$osplit")$([[ $rsent != - ]] && echo " replicated: $rsent sessions sent, $rrecv received (peer $sus us/req)")"
   if ((errs > 0)) && [[ ${T_KIND[i]} == jvm ]]; then
     log "  $n had $errs errors ($detail) in $c rep $rep ($phase); load generator said:"
     grep -iE 'error|fail|non-2xx|status codes|timeout' "$out" | head -5 | sed 's/^/      /' >&2
@@ -1153,8 +1162,12 @@ for spec in $PROFILE; do
   if [[ $PROFILER == async ]]; then
     [[ -s $ASYNC_PROFILER_LIB ]] || { log "PROFILE: PROFILER=async needs ASYNC_PROFILER_LIB (libasyncProfiler.so)"; continue; }
     pf=$OUT_DIR/profile-$pc-$pn.collapsed
-    log "profile: $pc on $pn for ${PROFILE_SECS}s with async-profiler (itimer) -> $pf"
-    jcmd "${T_PID[pi]}" JVMTI.agent_load "$ASYNC_PROFILER_LIB" '"start,event=itimer,interval=1ms,threads"' >/dev/null 2>&1 ||
+    # perf events see the kernel's own frames (TCP/IP, scheduler) where the system allows them;
+    # setitimer otherwise
+    ev=itimer
+    if [[ $(id -u) == 0 || $(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 3) -le 1 ]]; then ev=cpu; fi
+    log "profile: $pc on $pn for ${PROFILE_SECS}s with async-profiler ($ev) -> $pf"
+    jcmd "${T_PID[pi]}" JVMTI.agent_load "$ASYNC_PROFILER_LIB" "\"start,event=$ev,interval=1ms,threads\"" >/dev/null 2>&1 ||
       { log "PROFILE: async-profiler did not start"; continue; }
   else
     pf=$OUT_DIR/profile-$pc-$pn.jfr
@@ -1252,7 +1265,7 @@ REPORT=$OUT_DIR/results.md
   echo "### Medians of $REPS runs"
   echo
   echo "req/s, p50/p99 = medians; spread = (max-min)/median of req/s; x direct = median req/s / median direct req/s for the same case;"
-  echo "proxy CPU = CPU used by the proxy process tree (% of one core), CPU us/req = proxy CPU time per request;"
+  echo "proxy CPU = CPU used by the proxy process tree (% of one core), CPU us/req = proxy CPU time per request, of which kernel = its system time (stime: system calls, TCP/IP on loopback);"
   echo "cpu busy = per-CPU busy % (cpu0/cpu1...); other = CPU taken by foreign (not benchmark) processes on the CPUs the run uses, % of one core;"
   echo "RSS = largest resident set of the proxy process tree seen during the run (sampled every ${RSS_SAMPLE}s, VmRSS summed over its processes), median over reps."
   echo

@@ -140,7 +140,7 @@ sluice_conf() {
 #   up to $SLUICE_MAX_CONNECTIONS client connections in all and per listener, like NGINX
 #   worker_connections and HAProxy maxconn in templates/: the idle-10k case holds 10 000
 #   open, and the shipped default (10 000) leaves no room above exactly that many.
-# One https listener per TLS engine (${ENGINES}), same certificate (RSA-2048, cert/).
+# One https listener per TLS engine (${ENGINES}), same certificate (RSA-2048, bench/cert/).
 sluice {
   io-threads = $SLUICE_IO_THREADS
   access-log { enabled = off }
@@ -174,7 +174,7 @@ EOF
 listener() { # name port [tls-engine]
   local l="    { name = $1, bind = \"127.0.0.1:$2\", http2 = on, max-connections = $SLUICE_MAX_CONNECTIONS"
   if [[ -n ${3:-} ]]; then
-    l+=$'\n'"      tls { engine = $3, certificate = cert/server.crt, key = cert/server.key } }"
+    l+=$'\n'"      tls { engine = $3, certificate = \"$CERT_DIR/server.crt\", key = \"$CERT_DIR/server.key\" } }"
   else
     l+=" }"
   fi

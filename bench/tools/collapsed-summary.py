@@ -11,7 +11,10 @@ call is charged to the user frame that made it, so the libc wrapper (write, epol
 stands for the system call.
 
 Prints markdown: CPU by thread kind, by component of the leaf frame (self), by component
-anywhere on the stack (inclusive), and the hottest leaf frames."""
+anywhere on the stack (inclusive), and the hottest leaf frames. With event=cpu (perf events, root or perf_event_paranoid <= 1) the
+kernel's own frames are recorded and counted as the kernel; with event=itimer a sample lands
+when the process leaves the kernel, so system calls draw samples that belong to the code
+around them, and the kernel's share reads high."""
 import collections
 import re
 import sys
@@ -47,6 +50,8 @@ JAVA_COMPONENTS = [
     ("java/", "JDK (java.*)"),
     ("jdk/", "JDK (jdk.*)"),
 ]
+# event=cpu (perf events) records kernel stacks too; their frames end in "_[k]"
+KERNEL = "kernel (system calls, TCP/IP, scheduler)"
 OPENSSL_LIBS = ("libcrypto", "libssl", "libwfssl")
 # the frames every thread starts with: not a component of the work
 THREAD_ROOTS = {"clone3", "clone", "start_thread", "__libc_start_call_main", "__libc_start_main"}
@@ -82,13 +87,15 @@ stages = [
   ("io/undertow/", "Undertow, other"),
   ("org/xnio/", "XNIO event loop and channels"), ("sun/nio/ch", "XNIO event loop and channels"),
 ]
+# Sluice frames that only pass an event on: what runs under them belongs to the frames below
+PASS_THROUGH = ("io/sluice/listener/LazyReadSuspend$Gate",)
 GENERIC = ("io/undertow/client/", "ProxyHandler", "io/undertow/server/", "io/undertow/", "org/xnio/", "sun/nio/ch")
 specific = [x for x in stages if x[0] not in GENERIC]; generic = [x for x in stages if x[0] in GENERIC]
 
 
 def stage(frames, thread, leaf_component):
-    if leaf_component == "system calls (kernel time)":
-        return "system calls (kernel time)"
+    if leaf_component in ("system calls (kernel time)", KERNEL):
+        return leaf_component
     kind = thread_kind(thread)
     if kind in ("JIT compilers", "GC and VM threads"):
         return kind
@@ -96,6 +103,8 @@ def stage(frames, thread, leaf_component):
         return "GC (on the IO thread)"
     for group in (specific, generic):
         for f in reversed(frames):
+            if f.startswith(PASS_THROUGH):
+                continue
             for pat, label in group:
                 if pat in f:
                     return label
@@ -114,6 +123,8 @@ def thread_kind(name):
 
 def component(frame, thread):
     """One frame -> its component."""
+    if frame.endswith("_[k]"):
+        return KERNEL
     if "`" in frame or frame.startswith("/"):
         lib, _, sym = frame.partition("`")
         if any(k in lib for k in OPENSSL_LIBS):
@@ -166,7 +177,8 @@ def main(path):
     if total == 0:
         print("no samples")
         return
-    print(f"{total} CPU samples (setitimer, 1 ms)\n")
+    kernel_stacks = self_c[KERNEL] > 0
+    print(f"{total} CPU samples ({'perf events, kernel stacks included' if kernel_stacks else 'setitimer: kernel time is charged to the system call that made it'})\n")
     print("| % | thread kind |\n|---:|---|")
     for k, c in by_thread.most_common():
         print(f"| {100 * c / total:.1f} | {k} |")
