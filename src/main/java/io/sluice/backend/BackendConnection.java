@@ -746,7 +746,13 @@ final class BackendConnection implements ClientConnection {
         }
     }
 
+    /**
+     * The member closed the connection inside the body. The connection is closed here and
+     * now, not left to the body's reader: a request waiting for it (see sendRequest) then
+     * fails at once instead of waiting for a response that cannot come.
+     */
     private IOException truncated() {
+        IoUtils.safeClose(connection);
         return new IOException("the member closed the connection before the end of the response body");
     }
 
