@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import org.xnio.ChannelListener;
@@ -65,7 +66,8 @@ public final class BackendClientProvider implements ClientProvider {
     public void connect(ClientCallback<ClientConnection> listener, InetSocketAddress bindAddress, URI uri, XnioIoThread ioThread, XnioSsl ssl,
                         ByteBufferPool bufferPool, OptionMap options) {
         int timeoutMillis = options.get(Options.READ_TIMEOUT, 0);
-        int headLimit = options.get(BackendClients.MAX_HEAD_SIZE, BackendClients.DEFAULT_MAX_HEAD_SIZE);
+        IntSupplier maxHead = options.get(BackendClients.MAX_HEAD_SIZE);
+        int headLimit = maxHead != null ? maxHead.getAsInt() : BackendClients.DEFAULT_MAX_HEAD_SIZE;
         OptionMap socketOptions = without(options, Options.READ_TIMEOUT, BackendClients.MAX_HEAD_SIZE);
         boolean tls = "https".equals(uri.getScheme());
         InetSocketAddress address = new InetSocketAddress(uri.getHost(), uri.getPort() != -1 ? uri.getPort() : tls ? 443 : 80);

@@ -7,6 +7,7 @@ import java.net.URL;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.Locale;
+import java.util.function.IntSupplier;
 import org.xnio.Option;
 
 /**
@@ -22,8 +23,12 @@ import org.xnio.Option;
  */
 public final class BackendClients {
     public static final String PROPERTY = "sluice.backend-client";
-    /** The largest response head, or trailer section, a member may send (limits.max-header-size). */
-    public static final Option<Integer> MAX_HEAD_SIZE = Option.simple(BackendClients.class, "MAX_HEAD_SIZE", Integer.class);
+    /**
+     * The largest response head, or trailer section, a member may send (limits.max-header-size).
+     * Asked each time a connection opens, so a changed value (a reload) reaches the connections
+     * opened after the change; a connection keeps the limit it opened with.
+     */
+    public static final Option<IntSupplier> MAX_HEAD_SIZE = Option.simple(BackendClients.class, "MAX_HEAD_SIZE", IntSupplier.class);
     static final int DEFAULT_MAX_HEAD_SIZE = 64 * 1024;
     private static final String SERVICES = "META-INF/services/" + ClientProvider.class.getName();
     private static final String OWN_SERVICES = "META-INF/sluice/backend-client-provider";

@@ -155,6 +155,8 @@ final class BackendConnection implements ClientConnection {
     private ReadTimeoutException expired;
     /** A chunked body broke its framing after bytes that were handed out: the next read fails with it. */
     private MalformedResponseException bodyError;
+    /** The final response head, parsed and kept from the exchange until its body is seen to start (see awaitBody). */
+    private ClientResponse heldHead;
 
     BackendConnection(StreamConnection connection, ByteBufferPool bufferPool, long timeoutMillis, int headLimit) {
         this.connection = connection;
@@ -539,6 +541,9 @@ final class BackendConnection implements ClientConnection {
 
     private void readHead() {
         try {
+            if (heldHead != null) {
+                awaitBody();
+            }
             while (exchange != null && responseMode == HEAD) {
                 int end = inStart < inEnd ? parser.scan(in, inEnd) : -1;
                 if (end >= 0) {
@@ -601,12 +606,6 @@ final class BackendConnection implements ClientConnection {
             chunkState = CHUNK_SIZE;
             chunkSize = 0;
             chunkDigits = 0;
-            // the first chunk line, when it came with the head, is judged before the head is relayed:
-            // a malformed one then fails the exchange (502) instead of breaking a response under way
-            while (inStart < inEnd && chunkState != CHUNK_DATA && chunkState != TRAILERS) {
-                chunkFraming(in[inStart]);
-                consumed(inStart + 1);
-            }
         } else if (parser.transferCoding == ResponseHeadParser.OTHER_CODING || parser.contentLength < 0) {
             responseMode = UNTIL_CLOSE;
             closeAfter = true;
@@ -616,14 +615,74 @@ final class BackendConnection implements ClientConnection {
             responseMode = FIXED;
             responseRemaining = parser.contentLength;
         }
+        heldHead = response;
+        if (responseMode == NO_BODY) {
+            deliverHead(true);
+        } else {
+            awaitBody();
+        }
+    }
+
+    /**
+     * The head of a response with a body is held until the body is seen to start: a body
+     * byte is buffered (after its chunk line), or the body has ended (an empty chunked body
+     * with its trailers; a body that ends with the connection). Undertow's proxy writes
+     * nothing to the client before the first body byte either, so the client waits no
+     * longer; what holding buys is that a body that breaks before then (a bad chunk line,
+     * the member closing or resetting the connection) fails the exchange as a malformed
+     * head does: the client gets 502, or a retry, instead of a connection closed on it
+     * with nothing said. Reads stay on, under the response timeout, while the head is held.
+     */
+    private void awaitBody() throws IOException {
+        for (;;) {
+            if (responseMode == CHUNKED ? chunkedBodyStarted() : inStart < inEnd) {
+                deliverHead(responseMode == CHUNKED && chunkState == TRAILERS);
+                return;
+            }
+            int read = fill();
+            if (read == 0) {
+                return;
+            }
+            if (read < 0) {
+                if (responseMode != UNTIL_CLOSE) {
+                    throw new IOException("the member closed the connection before the response body");
+                }
+                deliverHead(true); // an empty body, ended by the close
+                return;
+            }
+        }
+    }
+
+    /** Takes chunk framing from the buffer up to the first data byte: true once one is buffered, or the body and its trailers ended. */
+    private boolean chunkedBodyStarted() throws MalformedResponseException {
+        for (;;) {
+            if (chunkState == TRAILERS) {
+                return trailersArrived();
+            }
+            if (inStart == inEnd) {
+                return false;
+            }
+            if (chunkState == CHUNK_DATA) {
+                return true;
+            }
+            chunkFraming(in[inStart]);
+            consumed(inStart + 1);
+        }
+    }
+
+    /** Hands the held head to the exchange; {@code ended}: the response is complete already. */
+    private void deliverHead(boolean ended) {
+        BackendExchange current = exchange;
+        ClientResponse head = heldHead;
+        heldHead = null;
         source.setReadListener(null);
         source.suspendReads();
-        if (responseMode == NO_BODY) {
+        if (ended) {
             // done before the proxy hears of it: relaying an empty body may end the client's exchange
             // and hand this connection to the next request at once
             responseFinished();
         }
-        current.deliver(response);
+        current.deliver(head);
     }
 
     private void consumed(int to) {
@@ -687,7 +746,13 @@ final class BackendConnection implements ClientConnection {
         }
     }
 
+    /**
+     * The member closed the connection inside the body. The connection is closed here and
+     * now, not left to the body's reader: a request waiting for it (see sendRequest) then
+     * fails at once instead of waiting for a response that cannot come.
+     */
     private IOException truncated() {
+        IoUtils.safeClose(connection);
         return new IOException("the member closed the connection before the end of the response body");
     }
 
@@ -828,14 +893,7 @@ final class BackendConnection implements ClientConnection {
                 continue;
             }
             if (chunkState == TRAILERS) {
-                int end = parser.scan(in, inEnd);
-                if (end >= 0) {
-                    HeaderMap trailers = new HeaderMap();
-                    parser.parseTrailers(in, trailers);
-                    if (trailers.size() > 0) {
-                        exchange.putAttachment(HttpAttachments.REQUEST_TRAILERS, trailers);
-                    }
-                    consumed(end);
+                if (trailersArrived()) {
                     responseFinished();
                     return total > 0 ? total : -1;
                 }
@@ -855,6 +913,21 @@ final class BackendConnection implements ClientConnection {
                 return 0;
             }
         }
+    }
+
+    /** Whether the whole trailer section is buffered; if so it is taken from the buffer and attached to the exchange. */
+    private boolean trailersArrived() throws MalformedResponseException {
+        int end = parser.scan(in, inEnd);
+        if (end < 0) {
+            return false;
+        }
+        HeaderMap trailers = new HeaderMap();
+        parser.parseTrailers(in, trailers);
+        if (trailers.size() > 0) {
+            exchange.putAttachment(HttpAttachments.REQUEST_TRAILERS, trailers);
+        }
+        consumed(end);
+        return true;
     }
 
     private void chunkFraming(byte b) throws MalformedResponseException {
@@ -979,6 +1052,7 @@ final class BackendConnection implements ClientConnection {
     private void failAndClose(IOException e) {
         BackendExchange current = exchange;
         exchange = null;
+        heldHead = null;
         IoUtils.safeClose(connection);
         if (current != null) {
             current.fail(e);
@@ -1039,6 +1113,7 @@ final class BackendConnection implements ClientConnection {
         }
         BackendExchange current = exchange;
         exchange = null;
+        heldHead = null;
         if (current != null) {
             current.fail(expired != null ? expired : new ClosedChannelException());
         }

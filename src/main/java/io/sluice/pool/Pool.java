@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
@@ -39,11 +40,21 @@ public final class Pool implements AutoCloseable {
     private final List<Runnable> onCommit;
     /** The next never-used place in the session tables, carried from generation to generation. */
     private final int nextSlot;
+    /**
+     * The response head limit every member's new backend connections read: one holder,
+     * carried from generation to generation like the members that read it, set to this
+     * generation's limits.max-header-size when it goes live.
+     */
+    private final AtomicInteger responseHeadLimit;
+    private final int maxResponseHead;
 
     private Pool(PoolConfig config, Member[] members, HttpHandler proxyHandler, SessionAffinity affinity, List<HealthCheck> checks,
-                 PoolProxyClient proxyClient, io.sluice.metrics.PoolMetrics metrics, List<Runnable> onCommit, int nextSlot) {
+                 PoolProxyClient proxyClient, io.sluice.metrics.PoolMetrics metrics, List<Runnable> onCommit, int nextSlot,
+                 AtomicInteger responseHeadLimit, int maxResponseHead) {
         this.onCommit = onCommit;
         this.nextSlot = nextSlot;
+        this.responseHeadLimit = responseHeadLimit;
+        this.maxResponseHead = maxResponseHead;
         this.config = config;
         this.members = members;
         this.proxyHandler = proxyHandler;
@@ -118,10 +129,14 @@ public final class Pool implements AutoCloseable {
         // sink in one more WriteTimeoutStreamSinkConduit on every request it sends, so a
         // kept-alive backend connection grew by one conduit per request, without bound.
         // BackendConnectionReuseIT.
+        // The head limit is not a value in the options but a holder they name: Undertow's
+        // connection pool keeps the options it was built with, and a carried-over member
+        // keeps its connection pool, yet a reloaded limit must reach its new connections.
+        AtomicInteger responseHeadLimit = previous != null ? previous.responseHeadLimit : new AtomicInteger(maxResponseHead);
         OptionMap memberOptions = OptionMap.builder()
                 .set(Options.TCP_NODELAY, true)
                 .set(Options.READ_TIMEOUT, responseTimeoutMillis)
-                .set(io.sluice.backend.BackendClients.MAX_HEAD_SIZE, maxResponseHead)
+                .set(io.sluice.backend.BackendClients.MAX_HEAD_SIZE, responseHeadLimit::get)
                 .getMap();
         UndertowClient client = io.sluice.backend.BackendClients.client();
         Map<String, Member> before = new HashMap<>();
@@ -181,7 +196,7 @@ public final class Pool implements AutoCloseable {
             }
         }
         Pool pool = new Pool(config, members, handler, affinity, checks, proxyClient, metrics.pool(config.name()), onCommit,
-                slots.nextAfter());
+                slots.nextAfter(), responseHeadLimit, maxResponseHead);
         for (Member member : members) {
             if (member != before.get(member.identity())) {
                 member.owner(pool); // new members are this pool's to close, whether or not it is committed
@@ -192,10 +207,12 @@ public final class Pool implements AutoCloseable {
 
     /**
      * The pool goes live (its generation is being swapped in): members carried over take
-     * their new settings and become this pool's to close, and its health checks start.
+     * their new settings and become this pool's to close, backend connections opened from
+     * now on take this generation's response head limit, and its health checks start.
      * The previous generation's pool then closes only the members it kept to itself.
      */
     public void commit() {
+        responseHeadLimit.set(maxResponseHead);
         onCommit.forEach(Runnable::run);
         proxyClient.weightsChanged(); // carried members' weights may have changed with their settings
         for (Member member : members) {
