@@ -53,6 +53,15 @@ final class ResponseRewriting implements ResponseCommitListener {
         this.retryAfterSeconds = Long.toString(Math.max(1, pool.config().retryAfter().toSeconds()));
     }
 
+    /** The same rewriting for the responses to one route's requests: its own mapping wins where routes share a backend path. */
+    ResponseRewriting forRoute(String routePrefix) {
+        ReverseRewriter[] hosts = new ReverseRewriter[hostRewriters.length];
+        for (int i = 0; i < hosts.length; i++) {
+            hosts[i] = hostRewriters[i].preferring(routePrefix);
+        }
+        return new ResponseRewriting(anyHost.preferring(routePrefix), routeHosts, hosts, pool);
+    }
+
     @Override
     public void beforeCommit(HttpServerExchange exchange) {
         RequestTrace trace = exchange.getAttachment(RequestTrace.KEY);

@@ -80,11 +80,28 @@ public final class ReverseRewriter {
         this.otherPools = new ReverseRewriter[0];
     }
 
-    private ReverseRewriter(ReverseRewriter own, ReverseRewriter[] otherPools) {
-        this.mappings = own.mappings;
+    private ReverseRewriter(Mapping[] mappings, ReverseRewriter own, ReverseRewriter[] otherPools) {
+        this.mappings = mappings;
         this.origins = own.origins;
         this.dropInternalCookieDomain = own.dropInternalCookieDomain;
         this.otherPools = otherPools;
+    }
+
+    /**
+     * This rewriter for the responses to requests that came through the route with public
+     * prefix {@code routePrefix}: among this pool's routes with equally long backend prefixes,
+     * that route's mapping comes first. Two routes to one backend path ({@code /} as itself
+     * and {@code /is-/} stripped to {@code /}) make the way back ambiguous, and the request's
+     * own route is the one its client uses: a cookie set on {@code Path=/} in answer to
+     * {@code /x} stays on {@code /}, in answer to {@code /is-/x} it moves to {@code /is-/}.
+     */
+    public ReverseRewriter preferring(String routePrefix) {
+        Mapping[] ordered = mappings.clone();
+        // stable: the constructor's order (host-bound first, then list order) holds among the rest
+        Arrays.sort(ordered, Comparator.comparingInt((Mapping x) -> x.backendPrefix().length()).reversed()
+                .thenComparing(x -> !x.publicPrefix().equals(routePrefix))
+                .thenComparing(x -> !x.hostBound()));
+        return new ReverseRewriter(ordered, this, otherPools);
     }
 
     /**
@@ -95,7 +112,7 @@ public final class ReverseRewriter {
      * get their own paths back. A host-specific view passes only the routes for its host.
      */
     public ReverseRewriter withOtherPools(List<ReverseRewriter> others) {
-        return new ReverseRewriter(this, others.stream().filter(other -> other != this).toArray(ReverseRewriter[]::new));
+        return new ReverseRewriter(mappings, this, others.stream().filter(other -> other != this).toArray(ReverseRewriter[]::new));
     }
 
     private static Origin origin(URI uri) {

@@ -67,7 +67,7 @@ public final class RouteHandler implements HttpHandler {
         List<Route> built = new ArrayList<>();
         for (RouteConfig route : routes) {
             Pool pool = route.pool() == null ? null : pools.get(route.pool());
-            built.add(new Route(route, pool, pool == null ? null : rewritingByPool.get(pool.name()), metrics.route(route.name()),
+            built.add(new Route(route, pool, pool == null ? null : rewritingByPool.get(pool.name()).forRoute(route.prefix()), metrics.route(route.name()),
                     route.rateLimit().enabled() ? limiters.limiter(route.name(), route.rateLimit()) : null, metrics.rateLimited(route.name())));
         }
         return new RouteHandler(new RouteTable(built), maxBodySize, clients, bodyIdleTimeout.toMillis(), metrics.bodyIdleTimeouts(),

@@ -278,6 +278,26 @@ class ReverseRewriterTest {
     }
 
     @Test
+    void routesSharingABackendPathMapBackThroughTheRequestsOwnRoute() {
+        // /is-/x -> /x and / -> / both reach the pool's "/": the way back depends on the route
+        // the client came in by; list order alone would send every "/" cookie to /is-/
+        ReverseRewriter pool = new ReverseRewriter(List.of(new Mapping("/is-/", "/"), new Mapping("/", "/")),
+                List.of(URI.create("http://node:9763")), false);
+        ReverseRewriter viaRoot = pool.preferring("/");
+        ReverseRewriter viaIs = pool.preferring("/is-/");
+        assertNull(viaRoot.rewriteSetCookie("JSESSIONID=1.node1; Path=/; HttpOnly"));
+        assertEquals("JSESSIONID=1.node1; Path=/is-/; HttpOnly", viaIs.rewriteSetCookie("JSESSIONID=1.node1; Path=/; HttpOnly"));
+        assertNull(viaRoot.rewriteLocation("/commonauth", HTTPS, PUBLIC));
+        assertEquals("/is-/commonauth", viaIs.rewriteLocation("/commonauth", HTTPS, PUBLIC));
+        assertEquals("https://sso.example.com/commonauth", viaRoot.rewriteLocation("http://node:9763/commonauth", HTTPS, PUBLIC));
+        assertEquals("https://sso.example.com/is-/commonauth", viaIs.rewriteLocation("http://node:9763/commonauth", HTTPS, PUBLIC));
+        // a longer backend prefix still wins over the request's own route
+        ReverseRewriter nested = new ReverseRewriter(List.of(new Mapping("/", "/"), new Mapping("/auth/", "/authenticationendpoint/")),
+                List.of(URI.create("http://node:9763")), false).preferring("/");
+        assertEquals("/auth/login.do", nested.rewriteLocation("/authenticationendpoint/login.do", HTTPS, PUBLIC));
+    }
+
+    @Test
     void mountStyleRoutesNeedTrailingSlashesOnBothSides() {
         // httpd semantics: /app <-> /ctx/ maps /ctx/x back to /appx (which does forward to
         // /ctx/x again, but relative links from there resolve outside /app)
