@@ -63,7 +63,8 @@
 #   code (OpenSSL, the JVM, GC, libc) and the kernel are in the profile; collapsed stacks go to
 #   OUT_DIR/profile-<case>-<target>.collapsed, summarised by tools/collapsed-summary.py
 #   SLUICE_EXTRA [] more Sluice processes, one target each, on the proxy CPUs:
-#   "name=http_port,https_port,config ..."; SLUICE_SIDECARS [] Sluice processes that are
+#   "name=http_port,https_port,config[,jar] ..." (jar: another build, for a before/after
+#   interleaved in one run; SLUICE_JAR otherwise); SLUICE_SIDECARS [] Sluice processes that are
 #   no target, on the load CPUs, started first (a cluster peer): "name=http_port,config";
 #   their CPU per request of every run is in the CSV (sidecar_us_per_req).
 #   SLUICE_ADMIN [] "name=http://admin ...": admin APIs read (GET /api/v1/cluster) before
@@ -521,7 +522,7 @@ add_target() { # name http https prefix kind [process [idle]]
   T_NAME+=("$1"); T_HTTP+=("$2"); T_HTTPS+=("$3"); T_PREFIX+=("$4"); T_KIND+=("$5"); T_H2+=(1)
   T_PROC+=("${6:-$1}"); T_IDLE+=("${7:-1}"); [[ $5 == direct ]] && T_IDLE[-1]=0; return 0
 }
-declare -A SLUICE_CONF_OF=()
+declare -A SLUICE_CONF_OF=() SLUICE_JAR_OF=()
 for b in $BUILTIN; do
   case $b in
     direct)  add_target direct  "$BACKEND1_PORT" "$BACKEND_TLS_PORT" "" direct ;;
@@ -536,10 +537,11 @@ for b in $BUILTIN; do
       done
       SLUICE_PROCS+=(sluice); SLUICE_CONF_OF[sluice]=$SLUICE_CONF
       for s in $SLUICE_EXTRA; do
-        IFS=, read -r hp sp cf <<<"${s#*=}"
-        [[ $s == *=* && -n $hp && -s $cf ]] || die "bad SLUICE_EXTRA entry '$s' (want name=http_port,https_port,config)"
+        IFS=, read -r hp sp cf jar <<<"${s#*=}"
+        [[ $s == *=* && -n $hp && -s $cf ]] || die "bad SLUICE_EXTRA entry '$s' (want name=http_port,https_port,config[,jar])"
+        [[ -z $jar || -s $jar ]] || die "SLUICE_EXTRA entry '$s': no jar at $jar"
         add_target "${s%%=*}" "$hp" "${sp:--}" "" jvm "${s%%=*}" 0
-        SLUICE_PROCS+=("${s%%=*}"); SLUICE_CONF_OF[${s%%=*}]=$cf
+        SLUICE_PROCS+=("${s%%=*}"); SLUICE_CONF_OF[${s%%=*}]=$cf; SLUICE_JAR_OF[${s%%=*}]=${jar:-$SLUICE_JAR}
       done ;;
     *) die "unknown built-in target '$b'" ;;
   esac
@@ -611,14 +613,14 @@ if [[ " $BUILTIN " == *" apache "* ]]; then
 fi
 start_sluice() { # name cpus config: one Sluice process, pid in PID_OF[name], log in WORK/name/stdout.log
   # -Dlbbench.work marks the process as ours for kill_tree
-  local name=$1 cpus=$2 conf=$3 opts
+  local name=$1 cpus=$2 conf=$3 opts jar=${SLUICE_JAR_OF[$1]:-$SLUICE_JAR}
   mkdir -p "$WORK/$name"
   read -ra opts <<<"$SLUICE_JAVA_OPTS"
-  "$SLUICE_JAVA" -jar "$SLUICE_JAR" check -c "$conf" >"$WORK/$name/check.log" 2>&1 ||
+  "$SLUICE_JAVA" -jar "$jar" check -c "$conf" >"$WORK/$name/check.log" 2>&1 ||
     { cat "$WORK/$name/check.log" >&2; die "sluice check failed for $conf"; }
   start_bg "$name" "$cpus" "$WORK/$name/stdout.log" \
-    "$SLUICE_JAVA" "${opts[@]}" "-Dlbbench.work=$WORK" -jar "$SLUICE_JAR" run -c "$conf"
-  log "$name: pid ${PID_OF[$name]} on CPU $cpus: $SLUICE_JAVA $SLUICE_JAVA_OPTS -jar $SLUICE_JAR run -c $conf"
+    "$SLUICE_JAVA" "${opts[@]}" "-Dlbbench.work=$WORK" -jar "$jar" run -c "$conf"
+  log "$name: pid ${PID_OF[$name]} on CPU $cpus: $SLUICE_JAVA $SLUICE_JAVA_OPTS -jar $jar run -c $conf"
 }
 wait_http() { # url seconds: until it answers at all (a JVM, a cluster join, take a while)
   local k

@@ -32,6 +32,7 @@ export CASES=${CASES:-"http-1k tls-1k tls-64k tls-newconn h2-1k idle-10k idle-tl
 export IDLE_HOLD=${IDLE_HOLD:-5}        # s the idle-* cases hold their connections open and idle
 export IDLE_REPS=${IDLE_REPS:-1}        # runs of each idle-* case per target, after the measured reps
 SLUICE_CLUSTER=${SLUICE_CLUSTER:-0}     # 1: add the sluice-learn and sluice-cluster targets (+ a passive peer)
+export SLUICE_BASELINE_JAR=${SLUICE_BASELINE_JAR:-}  # another build's sluice.jar: target sluice-base, same config, interleaved
 SLUICE_MAX_CONNECTIONS=${SLUICE_MAX_CONNECTIONS:-16384}   # = NGINX worker_connections, HAProxy maxconn in templates/
 PEERS=${PEERS-"nginx haproxy"}          # add "direct" for the no-proxy ceiling, "apache" for httpd
 ENGINES=${ENGINES:-"openssl jdk"}       # Sluice TLS engines to measure, one https listener each
@@ -206,12 +207,12 @@ log "config: $CONF (targets: $SLUICE_TARGETS)"
 # carries none, and wrk sends none, so every response is a newly learned session, one
 # replicated entry per request: the worst case.
 export SLUICE_EXTRA="" SLUICE_SIDECARS="" SLUICE_ADMIN="" CLUSTER_BASE=""
+admin_block() { printf '  admin { bind = "127.0.0.1:%s", open-read = on }' "$1"; }
 if [[ $SLUICE_CLUSTER == 1 ]]; then
   secret=$OUT_DIR/cluster.secret
   (umask 077 && openssl rand -hex 32 >"$secret")
   # ports below Linux's ephemeral range (32768-60999): no client socket of the idle cases or
   # of JGroups can be holding them when these processes bind
-  admin_block() { printf '  admin { bind = "127.0.0.1:%s", open-read = on }' "$1"; }
   cluster_block() {
     printf '  cluster { bind = "127.0.0.1:%s", peers = ["127.0.0.1:17800", "127.0.0.1:17801"], secret-file = "%s" }' "$1" "$secret"
   }
@@ -225,12 +226,24 @@ if [[ $SLUICE_CLUSTER == 1 ]]; then
   log "cluster targets: sluice-learn (learn mode, no cluster), sluice-cluster (the same + a cluster with sluice-peer); configs in $OUT_DIR"
 fi
 
+# SLUICE_BASELINE_JAR: the same configuration served by another build (the commit before a
+# change) as one more target, run interleaved with the others: a before/after from one run,
+# where two runs back to back on this machine differ by up to a third in the peers' figures.
+# It gets the plain listener and the first engine's https listener.
+if [[ -n $SLUICE_BASELINE_JAR ]]; then
+  [[ -s $SLUICE_BASELINE_JAR ]] || die "SLUICE_BASELINE_JAR: no jar at $SLUICE_BASELINE_JAR"
+  base_engine=${ENGINES%% *}
+  sluice_conf "$OUT_DIR/sluice-base.conf" "$(listener http 19280)"$'\n'"$(listener "https-$base_engine" 19443 "$base_engine")" route "$(admin_block 19904)"
+  SLUICE_EXTRA+="${SLUICE_EXTRA:+ }sluice-base=19280,19443,$OUT_DIR/sluice-base.conf,$SLUICE_BASELINE_JAR"
+  log "baseline target: sluice-base ($SLUICE_BASELINE_JAR, engine $base_engine)"
+fi
+
 # ------------------------------------------------------------------ 5. run
 CONSOLE=$OUT_DIR/console.txt
 CMDLINE="$0${*:+ $*}"
 {
   echo "# bench/run.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "# settings (effective environment): $(env | grep -E '^(SLUICE_JAR|QUIET_BUDGET|DURATION|REPS|WARMUP|JVM_WARMUP|CASES|PEERS|ENGINES|SKIP_BUILD|MVN_ARGS|SAVE|SLUICE_JAVA_OPTS|SLUICE_IO_THREADS|SLUICE_CLUSTER|SLUICE_MAX_CONNECTIONS|IDLE_HOLD|IDLE_SETTLE|IDLE_REPS|IDLE_OPEN_CONC|IDLE_OPEN_TIMEOUT|MAXCONN|CONNS|THREADS|H2_CLIENTS|H2_STREAMS|NEWCONN_CONNS|PIN|PROFILE|PROFILE_SECS|PROFILER|ASYNC_PROFILER_LIB)=' | sort | sed "s/=\(.*\)/='\1'/" | tr '\n' ' ')"
+  echo "# settings (effective environment): $(env | grep -E '^(SLUICE_JAR|QUIET_BUDGET|DURATION|REPS|WARMUP|JVM_WARMUP|CASES|PEERS|ENGINES|SKIP_BUILD|MVN_ARGS|SAVE|SLUICE_JAVA_OPTS|SLUICE_IO_THREADS|SLUICE_CLUSTER|SLUICE_BASELINE_JAR|SLUICE_MAX_CONNECTIONS|IDLE_HOLD|IDLE_SETTLE|IDLE_REPS|IDLE_OPEN_CONC|IDLE_OPEN_TIMEOUT|MAXCONN|CONNS|THREADS|H2_CLIENTS|H2_STREAMS|NEWCONN_CONNS|PIN|PROFILE|PROFILE_SECS|PROFILER|ASYNC_PROFILER_LIB)=' | sort | sed "s/=\(.*\)/='\1'/" | tr '\n' ' ')"
   echo "# command: $CMDLINE"
   echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r)"
   echo "# java: $("$SLUICE_JAVA" -version 2>&1 | tr '\n' ' ')"
