@@ -1,6 +1,8 @@
 package io.sluice.listener;
 
+import io.sluice.tls.CountingEngineAlpnProvider;
 import io.sluice.tls.HandshakeCountingContext;
+import io.undertow.connector.ByteBufferPool;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -40,6 +42,8 @@ import org.xnio.ssl.SslConnection;
  * it for the idle timeout. Once a byte arrives, Undertow's parse and idle timeouts take over.</li>
  * <li>Reads suspended by Undertow between a request's head and the end of its exchange leave the
  * socket registered with the selector unless the client sends meanwhile ({@link LazyReadSuspend}).</li>
+ * <li>A TLS connection on which ALPN chose h2 gathers what it writes in one IO-loop turn into one
+ * system call ({@link CoalescingWrites}).</li>
  * </ul>
  *
  * <p>Cost per connection: one watch object, one timer, one close listener; nothing per request.
@@ -56,7 +60,7 @@ final class AdmittingAcceptListener implements ChannelListener<AcceptingChannel<
      * reload swaps all of it at once for the connections accepted after it.
      */
     record Accepting(ChannelListener<? super StreamConnection> openListener, UndertowXnioSsl ssl, OptionMap sslOptions,
-                     long handshakeTimeoutMillis, long silenceTimeoutMillis) {
+                     long handshakeTimeoutMillis, long silenceTimeoutMillis, ByteBufferPool coalescingBuffers) {
     }
 
     AdmittingAcceptListener(ListenerGate gate, Accepting accepting) {
@@ -98,10 +102,18 @@ final class AdmittingAcceptListener implements ChannelListener<AcceptingChannel<
                 watch.watchSilence(accepted, silence, how.silenceTimeoutMillis());
                 ChannelListeners.invokeChannelListener(accepted, how.openListener());
             } else {
+                // under TLS, which takes the socket's conduit as it finds it
+                CoalescingWrites writes = CoalescingWrites.install(accepted, how.coalescingBuffers());
+                watch.coalescing = writes;
                 SslConnection tls = ssl.wrapExistingConnection(accepted, how.sslOptions(), false);
                 SSLEngine engine = UndertowXnioSsl.getSslEngine(tls);
                 watch.watchHandshake(tls, engine, how.handshakeTimeoutMillis());
-                HandshakeCountingContext.onHandshakeEnd(engine, watch::handshakeEnded);
+                HandshakeCountingContext.onHandshakeEnd(engine, () -> {
+                    watch.handshakeEnded();
+                    if ("h2".equals(CountingEngineAlpnProvider.selectedProtocol(engine))) {
+                        writes.coalesce();
+                    }
+                });
                 ChannelListeners.invokeChannelListener(tls, how.openListener());
             }
         } catch (RuntimeException e) {
@@ -131,6 +143,8 @@ final class AdmittingAcceptListener implements ChannelListener<AcceptingChannel<
         private StreamConnection connection;
         private SSLEngine engine;
         private Silence silence;
+        /** A TLS connection's write gathering: its buffer goes back when the connection closes. */
+        private CoalescingWrites coalescing;
 
         Watch(ListenerGate gate, int slot) {
             this.gate = gate;
@@ -188,6 +202,14 @@ final class AdmittingAcceptListener implements ChannelListener<AcceptingChannel<
             }
             handshakeEnded();
             gate.release(slot);
+            CoalescingWrites writes = coalescing;
+            if (writes != null) {
+                if (closed.getIoThread() == Thread.currentThread()) {
+                    writes.closed();
+                } else {
+                    closed.getIoThread().execute(writes::closed);
+                }
+            }
         }
     }
 

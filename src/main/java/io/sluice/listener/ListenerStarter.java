@@ -154,7 +154,7 @@ public final class ListenerStarter {
                     .set(Options.SSL_ENABLED_CIPHER_SUITES, Sequence.of(tls.server().cipherSuites()))
                     .getMap();
             accepting = new AdmittingAcceptListener.Accepting(strict(openListener, listenerRefusals), tls.ssl(), sslOptions,
-                    handshakeTimeout, silenceTimeout);
+                    handshakeTimeout, silenceTimeout, buffers.http());
             description = describe(config, tls.server());
         } else {
             // h2c (opt-in): an HTTP/1.1 request with Upgrade: h2c switches the connection to
@@ -162,7 +162,7 @@ public final class ListenerStarter {
             http1.setRootHandler(config.h2c() ? H2cUpgradeMark.marking(new Http2UpgradeHandler(streamsLimited)) : root);
             openListener = http1;
             accepting = new AdmittingAcceptListener.Accepting(strict(openListener, listenerRefusals), null, OptionMap.EMPTY,
-                    handshakeTimeout, silenceTimeout);
+                    handshakeTimeout, silenceTimeout, null);
             description = "http" + (config.redirectTo() != null ? ", redirects to listener " + config.redirectTo() : "")
                     + (config.h2c() ? ", h2c" : "");
         }

@@ -37,6 +37,20 @@ public final class CountingEngineAlpnProvider implements ALPNProvider {
         return 1000;
     }
 
+    /**
+     * The protocol ALPN chose on a connection whose handshake has ended, or null: none was
+     * chosen, or the engine cannot say (wildfly-openssl's engine does not implement
+     * {@code SSLEngine.getApplicationProtocol}; Undertow's providers ask it their own way).
+     */
+    public static String selectedProtocol(SSLEngine engine) {
+        try {
+            ALPNProvider provider = ALPNManager.INSTANCE.getProvider(engine);
+            return provider == null ? null : provider.getSelectedProtocol(engine);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** The provider Undertow would pick for the wrapped engine (a wrapper never wraps a wrapper, so no loop). */
     private static ALPNProvider inner(HandshakeCountingEngine counting) {
         return ALPNManager.INSTANCE.getProvider(counting.delegate());
