@@ -28,10 +28,13 @@ import org.xnio.conduits.WriteReadyHandler;
  *
  * <p>When the socket does not take everything (a slow client), the rest stays here and the
  * socket's write interest is on: what is buffered goes first, and the layers above hear that the
- * socket is writable only when it is empty and they asked to. While bytes are buffered, a write
- * from above that does not fit returns 0, so they wait for that event as for a full socket.
- * Shutting the output down (GOAWAY, TLS close_notify) writes what is buffered first and reports
- * a flush only once it is out; a close with bytes buffered tries them once without waiting.
+ * socket is writable only when it is empty and they asked to. Meanwhile a flush is reported
+ * only once the bytes are out (so the layers above keep waiting, their write timeout running),
+ * and a write from above that does not fit returns 0, as a full socket would. Shutting the
+ * output down (GOAWAY, TLS close_notify) writes what is buffered first and reports a flush only
+ * once it is out. A connection closed outright in the same turn as its last writes (XNIO has
+ * no hook before the socket closes) loses them: Undertow's abortive closes, such as the TLS
+ * alert it tries to send before dropping a connection whose record failed to decrypt.
  *
  * <p>It sits over the TCP connection, under TLS, and stays a pass-through until {@link #coalesce}
  * is called (the listener does so when ALPN has chosen h2): HTTP/1.1 has one response in flight
@@ -47,6 +50,8 @@ final class CoalescingWrites extends AbstractStreamSinkConduit<StreamSinkConduit
     /** pooled's buffer, in fill mode; null while nothing waits. */
     private ByteBuffer pending;
     private boolean scheduled;
+    /** The socket did not take everything: what waits does so for it, not for the end of the turn. */
+    private boolean stalled;
     /** What the layers above asked for, whatever the selector has registered. */
     private boolean upperWantsWrites;
     private boolean shutdownRequested;
@@ -151,10 +156,18 @@ final class CoalescingWrites extends AbstractStreamSinkConduit<StreamSinkConduit
         return drained() ? next.transferFrom(src, count, throughBuffer) : 0;
     }
 
-    private void schedule() {
-        if (!scheduled) {
-            scheduled = true;
+    private void schedule() throws IOException {
+        if (scheduled || stalled) {
+            return;
+        }
+        try {
             thread.execute(flushTask);
+            scheduled = true;
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            // the IO thread takes no more tasks (the worker is stopping): write now
+            if (!drained()) {
+                awaitSocket();
+            }
         }
     }
 
@@ -186,6 +199,7 @@ final class CoalescingWrites extends AbstractStreamSinkConduit<StreamSinkConduit
             return false;
         }
         release();
+        stalled = false;
         return true;
     }
 
@@ -196,6 +210,7 @@ final class CoalescingWrites extends AbstractStreamSinkConduit<StreamSinkConduit
 
     private void release() {
         pending = null;
+        stalled = false;
         if (pooled != null) {
             pooled.close();
             pooled = null;
@@ -204,17 +219,20 @@ final class CoalescingWrites extends AbstractStreamSinkConduit<StreamSinkConduit
 
     /** The socket's write interest on, for the rest of what is buffered. */
     private void awaitSocket() {
+        stalled = true;
         next.resumeWrites();
     }
 
     @Override
     public boolean flush() throws IOException {
         if (hasPending()) {
-            if (!shutdownRequested) {
-                // reported flushed: the bytes leave at the end of this turn (or as soon as the
-                // socket takes them), ahead of anything written later
+            if (!shutdownRequested && !stalled) {
+                // reported flushed: the bytes leave at the end of this turn, ahead of anything
+                // written later
                 return next.flush();
             }
+            // a full socket, or a shutdown: honest, so that the layers above keep waiting for
+            // the socket (and their write timeout keeps running)
             if (!drained()) {
                 awaitSocket();
                 return false;

@@ -48,7 +48,10 @@ public final class ReverseRewriter {
     private record Origin(boolean https, String host, int port) {
     }
 
-    /** Longest backendPrefix first, host-bound first among equal lengths, then list order (a stable sort). */
+    /**
+     * Longest backendPrefix first, host-bound first among equal lengths, then list order (a
+     * stable sort); in a {@link #preferring} copy the request's own route comes first among equal lengths.
+     */
     private final Mapping[] mappings;
     private final Origin[] origins;
     private final boolean dropInternalCookieDomain;
