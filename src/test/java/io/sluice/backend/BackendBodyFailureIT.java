@@ -171,7 +171,7 @@ class BackendBodyFailureIT {
                 InputStream in = socket.getInputStream();
                 OutputStream out = socket.getOutputStream();
                 String head;
-                while ((head = readHead(in)) != null) {
+                while ((head = RawHttp.readHead(in)) != null) {
                     Script script = SCRIPTS.get(head.split(" ", 3)[1]);
                     out.write(script.first().getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
@@ -189,20 +189,6 @@ class BackendBodyFailureIT {
             } catch (IOException | InterruptedException e) {
                 // Sluice closed the connection
             }
-        }
-
-        private static String readHead(InputStream in) throws IOException {
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            int matched = 0;
-            int b;
-            while ((b = in.read()) >= 0) {
-                head.write(b);
-                matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
-                if (matched == 4) {
-                    return head.toString(StandardCharsets.ISO_8859_1);
-                }
-            }
-            return null;
         }
 
         @Override

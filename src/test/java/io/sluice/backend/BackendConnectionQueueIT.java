@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sluice.testing.RawHttp;
 import io.undertow.client.ClientCallback;
 import io.undertow.client.ClientConnection;
 import io.undertow.client.ClientExchange;
@@ -75,13 +76,13 @@ class BackendConnectionQueueIT {
     void aRequestHandedOverBeforeTheResponseWasReadGoesOutAfterIt() throws Exception {
         CountDownLatch secondWaits = new CountDownLatch(1);
         serve((in, out, number) -> {
-            seen.add(number + " " + readHead(in));
+            seen.add(number + " " + requestLine(in));
             out.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst".getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            seen.add(number + " " + readHead(in));
+            seen.add(number + " " + requestLine(in));
             out.write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\nX-Which: second\r\n\r\nsecond".getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            readHead(in); // until Sluice closes
+            requestLine(in); // until Sluice closes
         });
         ClientConnection connection = connect();
         CompletableFuture<String> firstBody = new CompletableFuture<>();
@@ -120,7 +121,7 @@ class BackendConnectionQueueIT {
     void aWaitingRequestFailsWhenTheMemberClosesInsideTheResponseBody() throws Exception {
         CountDownLatch secondWaits = new CountDownLatch(1);
         serve((in, out, number) -> {
-            seen.add(number + " " + readHead(in));
+            seen.add(number + " " + requestLine(in));
             out.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello".getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             await(secondWaits);
@@ -151,7 +152,7 @@ class BackendConnectionQueueIT {
     void aWaitingRequestFailsWhenTheMemberClosesWithoutAnswering() throws Exception {
         CountDownLatch secondWaits = new CountDownLatch(1);
         serve((in, out, number) -> {
-            seen.add(number + " " + readHead(in));
+            seen.add(number + " " + requestLine(in));
             await(secondWaits);
         });
         ClientConnection connection = connect();
@@ -245,18 +246,9 @@ class BackendConnectionQueueIT {
         }
     }
 
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        int b;
-        while ((b = in.read()) >= 0) {
-            head.write(b);
-            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
-            if (matched == 4) {
-                String text = head.toString(StandardCharsets.ISO_8859_1);
-                return text.substring(0, text.indexOf("\r\n"));
-            }
-        }
-        return null;
+    /** The request line of the next request head, or null when the stream ends first. */
+    private static String requestLine(InputStream in) throws IOException {
+        String head = RawHttp.readHead(in);
+        return head == null ? null : head.substring(0, head.indexOf("\r\n"));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.testing.Eventually;
 import io.sluice.testing.Http;
+import io.sluice.testing.RawHttp;
 import io.sluice.testing.RunningSluice;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -152,10 +153,10 @@ class BackendResponseParsingIT {
             InputStream in = socket.getInputStream();
             out.write("POST /expect HTTP/1.1\r\nHost: app\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
-            String interim = ScriptedMember.readHead(in);
+            String interim = RawHttp.readHead(in);
             assertTrue(interim.startsWith("HTTP/1.1 100"), interim);
             out.write("hello".getBytes(StandardCharsets.US_ASCII));
-            String head = ScriptedMember.readHead(in);
+            String head = RawHttp.readHead(in);
             assertTrue(head.startsWith("HTTP/1.1 200"), head);
             assertEquals("got hello", new String(in.readNBytes(9), StandardCharsets.US_ASCII));
         }
@@ -196,7 +197,7 @@ class BackendResponseParsingIT {
             boolean answeredBadly = false;
             try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
                 String head;
-                while ((head = readHead(in)) != null) {
+                while ((head = RawHttp.readHead(in)) != null) {
                     String path = head.split(" ", 3)[1];
                     answeredBadly = path.startsWith("/bad/") || path.startsWith("/broken/");
                     if (path.equals("/expect")) {
@@ -248,20 +249,6 @@ class BackendResponseParsingIT {
                 Thread.currentThread().interrupt();
                 throw new IOException(e);
             }
-        }
-
-        static String readHead(InputStream in) throws IOException {
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            int matched = 0;
-            int b;
-            while ((b = in.read()) >= 0) {
-                head.write(b);
-                matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
-                if (matched == 4) {
-                    return head.toString(StandardCharsets.ISO_8859_1);
-                }
-            }
-            return null;
         }
 
         @Override

@@ -7,23 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.xnio.IoUtils;
-import org.xnio.OptionMap;
-import org.xnio.Options;
 import org.xnio.StreamConnection;
-import org.xnio.Xnio;
-import org.xnio.XnioWorker;
-import org.xnio.channels.AcceptingChannel;
 import org.xnio.conduits.AbstractStreamSinkConduit;
 import org.xnio.conduits.ConduitStreamSinkChannel;
 import org.xnio.conduits.StreamSinkConduit;
@@ -36,45 +28,28 @@ import org.xnio.conduits.StreamSinkConduit;
  * buffered before the end of the stream.
  */
 class CoalescingWritesTest {
-    private XnioWorker worker;
-    private AcceptingChannel<StreamConnection> server;
-    private final CompletableFuture<StreamConnection> accepted = new CompletableFuture<>();
     /** Write calls that reached the socket. */
     private final AtomicInteger socketWrites = new AtomicInteger();
     private volatile CoalescingWrites coalescing;
     private final ThreadCachedBufferPool buffers = new ThreadCachedBufferPool(true, 16 * 1024, 8, 64);
+    private XnioSocketPair pair;
     private Socket client;
     private StreamConnection connection;
 
     @BeforeEach
     void connect() throws Exception {
-        worker = Xnio.getInstance().createWorker(OptionMap.builder().set(Options.WORKER_IO_THREADS, 1)
-                .set(Options.WORKER_TASK_CORE_THREADS, 1).set(Options.WORKER_TASK_MAX_THREADS, 1).getMap());
-        server = worker.createStreamConnectionServer(new InetSocketAddress("127.0.0.1", 0), channel -> {
-            try {
-                StreamConnection connection = channel.accept();
-                if (connection != null) {
-                    ConduitStreamSinkChannel sink = connection.getSinkChannel();
-                    sink.setConduit(new Counting(sink.getConduit()));
-                    coalescing = CoalescingWrites.install(connection, buffers);
-                    accepted.complete(connection);
-                }
-            } catch (IOException e) {
-                accepted.completeExceptionally(e);
-            }
-        }, OptionMap.EMPTY);
-        server.resumeAccepts();
-        client = new Socket();
-        client.connect(server.getLocalAddress(InetSocketAddress.class), 5000);
-        client.setSoTimeout(10_000);
-        connection = accepted.get(5, TimeUnit.SECONDS);
+        pair = new XnioSocketPair(accepted -> {
+            ConduitStreamSinkChannel sink = accepted.getSinkChannel();
+            sink.setConduit(new Counting(sink.getConduit()));
+            coalescing = CoalescingWrites.install(accepted, buffers);
+        });
+        client = pair.client;
+        connection = pair.connection;
     }
 
     @AfterEach
     void close() throws Exception {
-        IoUtils.safeClose(client, connection, server);
-        worker.shutdownNow();
-        worker.awaitTermination(5, TimeUnit.SECONDS);
+        pair.close();
     }
 
     private final class Counting extends AbstractStreamSinkConduit<StreamSinkConduit> {
@@ -95,17 +70,8 @@ class CoalescingWritesTest {
         }
     }
 
-    /** Runs on the connection's IO thread, as one task (one turn of its loop), and waits for it. */
     private <T> T onIoThread(Callable<T> action) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        connection.getIoThread().execute(() -> {
-            try {
-                result.complete(action.call());
-            } catch (Exception e) {
-                result.completeExceptionally(e);
-            }
-        });
-        return result.get(5, TimeUnit.SECONDS);
+        return pair.onIoThread(action);
     }
 
     private static byte[] bytes(int length, int seed) {

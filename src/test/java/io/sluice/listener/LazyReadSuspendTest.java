@@ -5,27 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.concurrent.Callable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.xnio.ChannelListener;
-import org.xnio.IoUtils;
-import org.xnio.OptionMap;
-import org.xnio.Options;
 import org.xnio.StreamConnection;
-import org.xnio.Xnio;
-import org.xnio.XnioWorker;
-import org.xnio.channels.AcceptingChannel;
 import org.xnio.conduits.ConduitStreamSourceChannel;
 import org.xnio.conduits.StreamSourceConduit;
 
@@ -36,44 +28,28 @@ import org.xnio.conduits.StreamSourceConduit;
  * next resume, from the IO thread or from another thread.
  */
 class LazyReadSuspendTest {
-    private XnioWorker worker;
-    private AcceptingChannel<StreamConnection> server;
-    private final CompletableFuture<StreamConnection> accepted = new CompletableFuture<>();
     /** The socket's own conduit, under LazyReadSuspend: what the selector has registered. */
     private volatile StreamSourceConduit socketConduit;
     private final AtomicInteger events = new AtomicInteger();
     private final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+    private XnioSocketPair pair;
     private Socket client;
     private StreamConnection connection;
 
     @BeforeEach
     void connect() throws Exception {
-        worker = Xnio.getInstance().createWorker(OptionMap.builder().set(Options.WORKER_IO_THREADS, 1)
-                .set(Options.WORKER_TASK_CORE_THREADS, 1).set(Options.WORKER_TASK_MAX_THREADS, 1).getMap());
-        server = worker.createStreamConnectionServer(new InetSocketAddress("127.0.0.1", 0), channel -> {
-            try {
-                StreamConnection connection = channel.accept();
-                if (connection != null) {
-                    socketConduit = connection.getSourceChannel().getConduit();
-                    LazyReadSuspend.install(connection);
-                    connection.getSourceChannel().setReadListener(reader());
-                    accepted.complete(connection);
-                }
-            } catch (IOException e) {
-                accepted.completeExceptionally(e);
-            }
-        }, OptionMap.EMPTY);
-        server.resumeAccepts();
-        client = new Socket();
-        client.connect(server.getLocalAddress(InetSocketAddress.class), 5000);
-        connection = accepted.get(5, TimeUnit.SECONDS);
+        pair = new XnioSocketPair(accepted -> {
+            socketConduit = accepted.getSourceChannel().getConduit();
+            LazyReadSuspend.install(accepted);
+            accepted.getSourceChannel().setReadListener(reader());
+        });
+        client = pair.client;
+        connection = pair.connection;
     }
 
     @AfterEach
     void close() throws Exception {
-        IoUtils.safeClose(client, connection, server);
-        worker.shutdownNow();
-        worker.awaitTermination(5, TimeUnit.SECONDS);
+        pair.close();
     }
 
     private ChannelListener<ConduitStreamSourceChannel> reader() {
@@ -91,11 +67,8 @@ class LazyReadSuspendTest {
         };
     }
 
-    /** Runs on the connection's IO thread and waits for it. */
-    private <T> T onIoThread(Supplier<T> action) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        connection.getIoThread().execute(() -> result.complete(action.get()));
-        return result.get(5, TimeUnit.SECONDS);
+    private <T> T onIoThread(Callable<T> action) throws Exception {
+        return pair.onIoThread(action);
     }
 
     private void send(String text) throws IOException {

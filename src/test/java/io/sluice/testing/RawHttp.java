@@ -31,6 +31,24 @@ public final class RawHttp {
         return Integer.parseInt(response.substring(9, 12));
     }
 
+    /**
+     * Reads one message head from a stream, up to and including its blank line (for a scripted
+     * backend reading requests, or a client reading a response head); null if the stream ends first.
+     */
+    public static String readHead(InputStream in) throws java.io.IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        int b;
+        while ((b = in.read()) >= 0) {
+            head.write(b);
+            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+            if (matched == 4) {
+                return head.toString(StandardCharsets.ISO_8859_1);
+            }
+        }
+        return null;
+    }
+
     /** The response head only, up to the blank line. */
     public static String head(String response) {
         int end = response.indexOf("\r\n\r\n");
